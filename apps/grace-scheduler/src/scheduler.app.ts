@@ -1,0 +1,55 @@
+import { EventConsumer } from '@deletion/kafka';
+import { ObservabilityModule, createMetricsRegistry, databaseCheck } from '@deletion/observability';
+import { ServiceRuntime } from '@deletion/service-runtime';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { CreateSchedulerTables1733300100000 } from './migrations/1733300100000-create-scheduler-tables';
+import { SchedulerConfig } from './scheduler.config';
+import { GraceTimerLoop } from './timers/grace-timer.loop';
+import { GraceTimersHandler } from './timers/grace-timers.handler';
+
+export const SCHEDULER_SERVICE_NAME = 'grace-scheduler';
+
+export interface RunningScheduler {
+  runtime: ServiceRuntime;
+  loop: GraceTimerLoop;
+  close(): Promise<void>;
+}
+
+/** Starts grace-scheduler: the consumer that arms and cancels timers, the firing loop, and `/health` and `/metrics`. */
+export async function startScheduler(config: SchedulerConfig): Promise<RunningScheduler> {
+  const runtime = await ServiceRuntime.open({
+    serviceName: SCHEDULER_SERVICE_NAME,
+    schema: 'scheduler',
+    database: config,
+    kafka: config,
+    migrations: [CreateSchedulerTables1733300100000],
+  });
+
+  const consumer = new EventConsumer(runtime.kafka, { groupId: runtime.groupId(), topicPrefix: runtime.topicPrefix, maxAttempts: 8 });
+  new GraceTimersHandler(runtime.dataSource, runtime.groupId()).register(consumer);
+  await consumer.start();
+
+  const loop = new GraceTimerLoop(runtime.dataSource, runtime.outbox, runtime.relay, {
+    pollIntervalMs: config.SCHEDULER_POLL_INTERVAL,
+    batchSize: config.SCHEDULER_BATCH_SIZE,
+  });
+  loop.start();
+
+  const app = await NestFactory.create(
+    ObservabilityModule.forRoot(createMetricsRegistry(SCHEDULER_SERVICE_NAME), { database: databaseCheck(runtime.dataSource) }),
+  );
+  await app.listen(config.HTTP_PORT, config.HTTP_HOST);
+  new Logger('GraceScheduler').log(`health and metrics on ${await app.getUrl()}`);
+
+  return {
+    runtime,
+    loop,
+    async close() {
+      await consumer.stop();
+      await loop.stop();
+      await app.close();
+      await runtime.close();
+    },
+  };
+}

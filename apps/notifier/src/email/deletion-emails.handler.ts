@@ -1,0 +1,109 @@
+import { EventEnvelope, deletionCancelledV1, deletionCompletedV1, deletionRequestedV1 } from '@deletion/contracts';
+import { EventConsumer } from '@deletion/kafka';
+import { claimInboxEvent } from '@deletion/persistence';
+import { Logger } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { EmailContent, deletionCancelledEmail, deletionFinishedEmail, deletionRequestedEmail } from './email-templates';
+import { Mailer } from './mailer';
+
+interface StoredRecipients {
+  workspace_slug: string;
+  recipients: Array<{ accountId: string; email: string }>;
+}
+
+/**
+ * Emails the workspace's admins when a deletion is requested, cancelled and
+ * finished. The admins are those at request time, stored from
+ * `deletion.requested`. Each (request, notification) is sent once: the
+ * notification row and the inbox row commit only after SMTP accepted the
+ * message, so a failed send is retried and a redelivered event is skipped.
+ */
+export class DeletionEmailsHandler {
+  private readonly logger = new Logger(DeletionEmailsHandler.name);
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly mailer: Mailer,
+    private readonly consumerName: string,
+    private readonly apiUrl: string,
+  ) {}
+
+  register(consumer: EventConsumer): void {
+    consumer
+      .on(deletionRequestedV1, (event) =>
+        this.once(event, async (manager) => {
+          const request = event.payload;
+          await manager.query(
+            `INSERT INTO notifier.request_recipients (request_id, workspace_id, workspace_slug, kind, recipients)
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (request_id) DO NOTHING`,
+            [request.requestId, request.workspaceId, request.workspaceSlug, request.kind, JSON.stringify(request.recipients)],
+          );
+          const content = deletionRequestedEmail({
+            requestId: request.requestId,
+            workspaceSlug: request.workspaceSlug,
+            apiUrl: this.apiUrl,
+            graceEndsAt: request.graceEndsAt,
+            deadline: request.deadline,
+          });
+          await this.notify(manager, request.requestId, 'requested', content);
+        }),
+      )
+      .on(deletionCancelledV1, (event) =>
+        this.once(event, async (manager) => {
+          const stored = await this.findRecipients(manager, event.payload.requestId);
+          const content = deletionCancelledEmail({ requestId: event.payload.requestId, workspaceSlug: stored.workspace_slug, apiUrl: this.apiUrl });
+          await this.notify(manager, event.payload.requestId, 'cancelled', content);
+        }),
+      )
+      .on(deletionCompletedV1, (event) =>
+        this.once(event, async (manager) => {
+          const { requestId, outcome, receipt } = event.payload;
+          const stored = await this.findRecipients(manager, requestId);
+          const content = deletionFinishedEmail({ requestId, workspaceSlug: stored.workspace_slug, apiUrl: this.apiUrl, outcome, receipt });
+          await this.notify(manager, requestId, outcome, content);
+        }),
+      );
+  }
+
+  private async once(event: EventEnvelope<unknown>, apply: (manager: EntityManager) => Promise<void>): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      if (await claimInboxEvent(manager, 'notifier', this.consumerName, event.eventId)) {
+        await apply(manager);
+      }
+    });
+  }
+
+  private async findRecipients(manager: EntityManager, requestId: string): Promise<StoredRecipients> {
+    const rows: StoredRecipients[] = await manager.query(
+      'SELECT workspace_slug, recipients FROM notifier.request_recipients WHERE request_id = $1',
+      [requestId],
+    );
+    if (!rows[0]) {
+      // The request event travels on another topic and may still be on its way; retry until it has arrived.
+      throw new Error(`request ${requestId}: recipients are not known yet`);
+    }
+    return rows[0];
+  }
+
+  private async notify(manager: EntityManager, requestId: string, notification: string, content: EmailContent): Promise<void> {
+    const stored = await this.findRecipients(manager, requestId);
+    const inserted: unknown[] = await manager.query(
+      `INSERT INTO notifier.notifications (request_id, notification, recipients) VALUES ($1, $2, $3)
+       ON CONFLICT DO NOTHING RETURNING request_id`,
+      [requestId, notification, stored.recipients.length],
+    );
+    if (inserted.length === 0) {
+      this.logger.log(`request ${requestId}: "${notification}" email was already sent; skipped`);
+      return;
+    }
+    if (stored.recipients.length === 0) {
+      this.logger.warn(`request ${requestId}: no admin to notify of "${notification}"`);
+      return;
+    }
+    await this.mailer.send(
+      stored.recipients.map((recipient) => recipient.email),
+      content,
+    );
+    this.logger.log(`request ${requestId}: "${notification}" email sent to ${stored.recipients.length} admin(s)`);
+  }
+}

@@ -1,0 +1,163 @@
+import {
+  EventEnvelope,
+  PayloadOf,
+  deletionCompletedV1,
+  purgeCompletedV1,
+  purgeDueV1,
+  purgeProgressV1,
+  purgeStartedV1,
+} from '@deletion/contracts';
+import { EventConsumer } from '@deletion/kafka';
+import { OutboxRelay, OutboxWriter, claimInboxEvent } from '@deletion/persistence';
+import { Logger } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+
+interface PurgeRow {
+  request_id: string;
+  workspace_id: string;
+  kind: PayloadOf<typeof purgeDueV1>['kind'];
+  status: 'purging' | 'completed' | 'failed';
+}
+
+interface AreaRow {
+  area: string;
+  status: 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped';
+  counts: Record<string, number>;
+  error: { message: string } | null;
+}
+
+const FINAL_AREA_STATUSES = new Set(['succeeded', 'failed', 'skipped']);
+
+/**
+ * Tracks each purge until every product area in scope has acknowledged.
+ *
+ * Acknowledgements are keyed by (request, area): a duplicate or a replay
+ * after a rebalance updates the same row, so it is never counted twice. An
+ * acknowledgement may arrive before the `purge.due` it answers (they travel
+ * on different topics); it is stored and counted once the purge is known.
+ * Both paths take the same per-request advisory lock, so the final
+ * `deletion.completed` is published exactly once.
+ */
+export class PurgeTrackerHandler {
+  private readonly logger = new Logger(PurgeTrackerHandler.name);
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly outbox: OutboxWriter,
+    private readonly relay: OutboxRelay,
+    private readonly consumerName: string,
+    private readonly areas: readonly string[],
+  ) {}
+
+  register(consumer: EventConsumer): void {
+    consumer
+      .on(purgeDueV1, (event) => this.once(event, (manager) => this.startPurge(manager, event.payload)))
+      .on(purgeProgressV1, (event) => this.once(event, (manager) => this.recordProgress(manager, event.payload)))
+      .on(purgeCompletedV1, (event) => this.once(event, (manager) => this.recordAcknowledgement(manager, event.payload)));
+  }
+
+  private async once(event: EventEnvelope<{ requestId: string }>, apply: (manager: EntityManager) => Promise<void>): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`purge:${event.payload.requestId}`]);
+      if (await claimInboxEvent(manager, 'executor', this.consumerName, event.eventId)) {
+        await apply(manager);
+      }
+    });
+    this.relay.wake();
+  }
+
+  private async startPurge(manager: EntityManager, job: PayloadOf<typeof purgeDueV1>): Promise<void> {
+    const inserted: unknown[] = await manager.query(
+      `INSERT INTO executor.purges (request_id, workspace_id, kind, status, deadline) VALUES ($1, $2, $3, 'purging', $4)
+       ON CONFLICT (request_id) DO NOTHING RETURNING request_id`,
+      [job.requestId, job.workspaceId, job.kind, job.deadline],
+    );
+    if (inserted.length === 0) {
+      this.logger.log(`request ${job.requestId}: purge already tracked; skipped`);
+      return;
+    }
+    for (const area of this.areas) {
+      await manager.query(
+        `INSERT INTO executor.purge_areas (request_id, area, status) VALUES ($1, $2, 'pending') ON CONFLICT DO NOTHING`,
+        [job.requestId, area],
+      );
+    }
+    await this.outbox.add(manager, purgeStartedV1, {
+      key: job.workspaceId,
+      requestId: job.requestId,
+      workspaceId: job.workspaceId,
+      payload: {
+        requestId: job.requestId,
+        workspaceId: job.workspaceId,
+        areas: this.areas.map((area) => ({ area, status: 'pending' as const })),
+        startedAt: new Date().toISOString(),
+      },
+    });
+    this.logger.log(`request ${job.requestId}: purge of workspace ${job.workspaceId} started; waiting for ${this.areas.join(', ')}`);
+    await this.finishIfAllAcknowledged(manager, job.requestId);
+  }
+
+  private async recordProgress(manager: EntityManager, progress: PayloadOf<typeof purgeProgressV1>): Promise<void> {
+    await manager.query(
+      `INSERT INTO executor.purge_areas (request_id, area, status, attempts, error) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (request_id, area) DO UPDATE SET status = EXCLUDED.status, attempts = GREATEST(executor.purge_areas.attempts, EXCLUDED.attempts),
+         error = EXCLUDED.error, updated_at = now()
+       WHERE executor.purge_areas.status NOT IN ('succeeded', 'failed', 'skipped')`,
+      [progress.requestId, progress.area, progress.status === 'running' ? 'running' : 'pending', progress.attempt, progress.error ? JSON.stringify(progress.error) : null],
+    );
+  }
+
+  private async recordAcknowledgement(manager: EntityManager, ack: PayloadOf<typeof purgeCompletedV1>): Promise<void> {
+    const updated: unknown[] = await manager.query(
+      `INSERT INTO executor.purge_areas (request_id, area, status, counts, attempts, error, acknowledged_at)
+       VALUES ($1, $2, $3, $4, $5, $6, now())
+       ON CONFLICT (request_id, area) DO UPDATE SET status = EXCLUDED.status, counts = EXCLUDED.counts,
+         attempts = EXCLUDED.attempts, error = EXCLUDED.error, acknowledged_at = now(), updated_at = now()
+       WHERE executor.purge_areas.status NOT IN ('succeeded', 'skipped')
+       RETURNING area`,
+      [ack.requestId, ack.area, ack.status, JSON.stringify(ack.counts), ack.attempt, ack.error ? JSON.stringify(ack.error) : null],
+    );
+    if (updated.length === 0) {
+      this.logger.log(`request ${ack.requestId}: area ${ack.area} had already acknowledged; duplicate ignored`);
+      return;
+    }
+    this.logger.log(`request ${ack.requestId}: area ${ack.area} acknowledged (${ack.status})`);
+    await this.finishIfAllAcknowledged(manager, ack.requestId);
+  }
+
+  private async finishIfAllAcknowledged(manager: EntityManager, requestId: string): Promise<void> {
+    const [purge]: PurgeRow[] = await manager.query('SELECT * FROM executor.purges WHERE request_id = $1', [requestId]);
+    if (!purge || purge.status !== 'purging') {
+      return;
+    }
+    const areas: AreaRow[] = await manager.query(
+      'SELECT area, status, counts, error FROM executor.purge_areas WHERE request_id = $1 ORDER BY area',
+      [requestId],
+    );
+    if (!areas.every((area) => FINAL_AREA_STATUSES.has(area.status))) {
+      return;
+    }
+
+    const outcome = areas.some((area) => area.status === 'failed') ? 'failed' : 'completed';
+    await manager.query(`UPDATE executor.purges SET status = $2, finished_at = now() WHERE request_id = $1`, [requestId, outcome]);
+    await this.outbox.add(manager, deletionCompletedV1, {
+      key: purge.workspace_id,
+      requestId,
+      workspaceId: purge.workspace_id,
+      payload: {
+        requestId,
+        workspaceId: purge.workspace_id,
+        kind: purge.kind,
+        outcome,
+        receipt: areas.map((area) => ({
+          area: area.area,
+          status: area.status as 'succeeded' | 'failed' | 'skipped',
+          counts: area.counts,
+          error: area.error?.message ?? null,
+        })),
+        completedAt: new Date().toISOString(),
+      },
+    });
+    this.logger.log(`request ${requestId}: purge ${outcome}`);
+  }
+}

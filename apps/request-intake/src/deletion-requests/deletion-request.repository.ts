@@ -1,0 +1,219 @@
+import { queryRows } from '@deletion/persistence';
+import { AreaStatus, DeletionKind, PurgeScope, RequestStatus } from '@deletion/contracts';
+import { EntityManager } from 'typeorm';
+import { AreaProgressView, DeletionRequestView } from './deletion-request.view';
+import { isCancellable } from './request-schedule.util';
+
+export interface DeletionRequestRow {
+  id: string;
+  kind: DeletionKind;
+  status: RequestStatus;
+  workspace_id: string;
+  workspace_slug: string | null;
+  requested_by: string;
+  scope: PurgeScope;
+  reason: string | null;
+  created_at: Date;
+  grace_ends_at: Date | null;
+  deadline: Date;
+  completed_at: Date | null;
+  cancelled_at: Date | null;
+  cancelled_by: string | null;
+  receipt: DeletionRequestView['receipt'];
+}
+
+interface AreaRow {
+  area: string;
+  status: AreaStatus;
+  counts: Record<string, number>;
+  attempts: number;
+  error: AreaProgressView['error'];
+  next_attempt_at: Date | null;
+}
+
+export interface NewDeletionRequest {
+  id: string;
+  kind: DeletionKind;
+  status: RequestStatus;
+  workspaceId: string;
+  requestedBy: string;
+  scope: PurgeScope;
+  reason: string | null;
+  createdAt: Date;
+  graceEndsAt: Date | null;
+  deadline: Date;
+}
+
+export interface AuditEntry {
+  requestId: string;
+  actor: string;
+  action: string;
+  reason?: string | null;
+  ticket?: string | null;
+  details?: Record<string, unknown>;
+}
+
+const SELECT_REQUEST = `
+  SELECT r.*, w.slug AS workspace_slug FROM intake.deletion_requests r
+    LEFT JOIN intake.workspaces w ON w.id = r.workspace_id`;
+
+/** Reads and writes deletion requests, their per-area progress and their audit trail, always in the caller's transaction. */
+export class DeletionRequestRepository {
+  constructor(private readonly manager: EntityManager) {}
+
+  async insert(request: NewDeletionRequest): Promise<void> {
+    await this.manager.query(
+      `INSERT INTO intake.deletion_requests
+         (id, kind, status, workspace_id, requested_by, scope, reason, created_at, grace_ends_at, deadline, due_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::timestamptz, $9, $10, CASE WHEN $3::text = 'due' THEN $8::timestamptz END)`,
+      [
+        request.id,
+        request.kind,
+        request.status,
+        request.workspaceId,
+        request.requestedBy,
+        JSON.stringify(request.scope),
+        request.reason,
+        request.createdAt,
+        request.graceEndsAt,
+        request.deadline,
+      ],
+    );
+  }
+
+  async find(id: string, options: { lock?: boolean } = {}): Promise<DeletionRequestRow | null> {
+    const lock = options.lock ? ' FOR UPDATE OF r' : '';
+    const rows: DeletionRequestRow[] = await this.manager.query(`${SELECT_REQUEST} WHERE r.id = $1${lock}`, [id]);
+    return rows[0] ?? null;
+  }
+
+  async findOpenWorkspacePurge(workspaceId: string): Promise<DeletionRequestRow | null> {
+    const rows: DeletionRequestRow[] = await this.manager.query(
+      `${SELECT_REQUEST} WHERE r.workspace_id = $1 AND r.kind IN ('workspace', 'purge') AND r.status IN ('scheduled', 'due', 'purging')`,
+      [workspaceId],
+    );
+    return rows[0] ?? null;
+  }
+
+  /**
+   * Cancels a request that is scheduled and still inside its grace period,
+   * judged by the database clock. Returns false when the request is past that
+   * point; the row lock makes this and `markDue` exclusive, so exactly one wins.
+   */
+  async cancelIfInGrace(id: string, cancelledBy: string): Promise<boolean> {
+    const rows = await queryRows<unknown>(this.manager,
+      `UPDATE intake.deletion_requests
+          SET status = 'cancelled', cancelled_at = now(), cancelled_by = $2, updated_at = now()
+        WHERE id = $1 AND status = 'scheduled' AND grace_ends_at > now()
+        RETURNING id`,
+      [id, cancelledBy],
+    );
+    return rows.length === 1;
+  }
+
+  /** Moves a scheduled request whose grace period has ended (by the database clock) to `due`. */
+  async markDueIfGraceEnded(id: string): Promise<'due' | 'not-scheduled' | 'grace-not-ended'> {
+    const rows = await queryRows<unknown>(this.manager,
+      `UPDATE intake.deletion_requests SET status = 'due', due_at = now(), updated_at = now()
+        WHERE id = $1 AND status = 'scheduled' AND grace_ends_at <= now()
+        RETURNING id`,
+      [id],
+    );
+    if (rows.length === 1) {
+      return 'due';
+    }
+    const current = await this.find(id);
+    return current?.status === 'scheduled' ? 'grace-not-ended' : 'not-scheduled';
+  }
+
+  async markPurging(id: string): Promise<boolean> {
+    const rows = await queryRows<unknown>(this.manager,
+      `UPDATE intake.deletion_requests SET status = 'purging', purging_at = now(), updated_at = now()
+        WHERE id = $1 AND status = 'due' RETURNING id`,
+      [id],
+    );
+    return rows.length === 1;
+  }
+
+  async markFinished(id: string, outcome: 'completed' | 'failed', completedAt: string, receipt: unknown): Promise<boolean> {
+    const rows = await queryRows<unknown>(this.manager,
+      `UPDATE intake.deletion_requests SET status = $2, completed_at = $3, receipt = $4, updated_at = now()
+        WHERE id = $1 AND status IN ('due', 'purging') RETURNING id`,
+      [id, outcome, completedAt, JSON.stringify(receipt)],
+    );
+    return rows.length === 1;
+  }
+
+  async upsertArea(
+    requestId: string,
+    area: string,
+    update: { status: AreaStatus; attempts?: number; counts?: Record<string, number>; error?: unknown; nextAttemptAt?: string | null },
+  ): Promise<void> {
+    // A final state (succeeded, failed, skipped) is never overwritten by a late interim one.
+    await this.manager.query(
+      `INSERT INTO intake.request_areas (request_id, area, status, counts, attempts, error, next_attempt_at)
+       VALUES ($1, $2, $3, COALESCE($4::jsonb, '{}'), COALESCE($5, 0), $6, $7)
+       ON CONFLICT (request_id, area) DO UPDATE SET
+         status = EXCLUDED.status,
+         counts = COALESCE($4::jsonb, intake.request_areas.counts),
+         attempts = GREATEST(intake.request_areas.attempts, EXCLUDED.attempts),
+         error = EXCLUDED.error,
+         next_attempt_at = EXCLUDED.next_attempt_at,
+         updated_at = now()
+       WHERE intake.request_areas.status NOT IN ('succeeded', 'failed', 'skipped')
+          OR EXCLUDED.status IN ('succeeded', 'failed', 'skipped')`,
+      [
+        requestId,
+        area,
+        update.status,
+        update.counts ? JSON.stringify(update.counts) : null,
+        update.attempts ?? null,
+        update.error === undefined ? null : JSON.stringify(update.error),
+        update.nextAttemptAt ?? null,
+      ],
+    );
+  }
+
+  async listAreas(requestId: string): Promise<AreaProgressView[]> {
+    const rows: AreaRow[] = await this.manager.query(
+      `SELECT area, status, counts, attempts, error, next_attempt_at FROM intake.request_areas WHERE request_id = $1 ORDER BY area`,
+      [requestId],
+    );
+    return rows.map((row) => ({
+      area: row.area,
+      status: row.status,
+      counts: row.counts,
+      attempts: row.attempts,
+      error: row.error,
+      nextAttemptAt: row.next_attempt_at?.toISOString() ?? null,
+    }));
+  }
+
+  async appendAudit(entry: AuditEntry): Promise<void> {
+    await this.manager.query(
+      `INSERT INTO intake.audit_events (request_id, actor, action, reason, ticket, details) VALUES ($1, $2, $3, $4, $5, $6)`,
+      [entry.requestId, entry.actor, entry.action, entry.reason ?? null, entry.ticket ?? null, JSON.stringify(entry.details ?? {})],
+    );
+  }
+
+  async toView(row: DeletionRequestRow, now: Date): Promise<DeletionRequestView> {
+    return {
+      id: row.id,
+      kind: row.kind,
+      status: row.status,
+      workspaceId: row.workspace_id,
+      workspace: row.workspace_slug,
+      requestedBy: row.requested_by,
+      reason: row.reason,
+      createdAt: row.created_at.toISOString(),
+      graceEndsAt: row.grace_ends_at?.toISOString() ?? null,
+      deadline: row.deadline.toISOString(),
+      cancellable: isCancellable(row.status, row.grace_ends_at, now),
+      cancelledAt: row.cancelled_at?.toISOString() ?? null,
+      cancelledBy: row.cancelled_by,
+      completedAt: row.completed_at?.toISOString() ?? null,
+      areas: await this.listAreas(row.id),
+      receipt: row.status === 'completed' || row.status === 'failed' ? row.receipt : null,
+    };
+  }
+}

@@ -1,0 +1,68 @@
+import { MembershipRole } from '@deletion/contracts';
+import { EntityManager } from 'typeorm';
+
+export interface WorkspaceRecord {
+  id: string;
+  slug: string;
+  name: string;
+  deletedAt: Date | null;
+}
+
+export interface AccountRecord {
+  id: string;
+  email: string;
+  name: string;
+  platformRoles: string[];
+}
+
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Reads the directory of workspaces, accounts and memberships that request-intake keeps from platform events. */
+export class DirectoryRepository {
+  constructor(private readonly manager: EntityManager) {}
+
+  /** Finds a workspace by its id or by its exact slug; never by prefix or substring. */
+  async findWorkspace(slugOrId: string): Promise<WorkspaceRecord | null> {
+    const column = UUID_PATTERN.test(slugOrId) ? 'id' : 'slug';
+    const rows: Array<{ id: string; slug: string; name: string; deleted_at: Date | null }> = await this.manager.query(
+      `SELECT id, slug, name, deleted_at FROM intake.workspaces WHERE ${column} = $1`,
+      [column === 'id' ? slugOrId.toLowerCase() : slugOrId],
+    );
+    const [row] = rows;
+    return row ? { id: row.id, slug: row.slug, name: row.name, deletedAt: row.deleted_at } : null;
+  }
+
+  async findRole(workspaceId: string, accountId: string): Promise<MembershipRole | null> {
+    const rows: Array<{ role: MembershipRole }> = await this.manager.query(
+      `SELECT m.role FROM intake.memberships m
+         JOIN intake.accounts a ON a.id = m.account_id AND a.removed_at IS NULL
+        WHERE m.workspace_id = $1 AND m.account_id = $2`,
+      [workspaceId, accountId],
+    );
+    return rows[0]?.role ?? null;
+  }
+
+  async listAdmins(workspaceId: string): Promise<AccountRecord[]> {
+    const rows: Array<{ id: string; email: string; name: string; platform_roles: string[] }> = await this.manager.query(
+      `SELECT a.id, a.email, a.name, a.platform_roles FROM intake.memberships m
+         JOIN intake.accounts a ON a.id = m.account_id AND a.removed_at IS NULL
+        WHERE m.workspace_id = $1 AND m.role = 'admin'
+        ORDER BY a.email`,
+      [workspaceId],
+    );
+    return rows.map((row) => ({ id: row.id, email: row.email, name: row.name, platformRoles: row.platform_roles }));
+  }
+
+  async findAccountByEmail(email: string): Promise<(AccountRecord & { passwordHash: string }) | null> {
+    const rows: Array<{ id: string; email: string; name: string; platform_roles: string[]; password_hash: string }> =
+      await this.manager.query(
+        `SELECT id, email, name, platform_roles, password_hash FROM intake.accounts
+          WHERE lower(email) = lower($1) AND removed_at IS NULL`,
+        [email],
+      );
+    const [row] = rows;
+    return row
+      ? { id: row.id, email: row.email, name: row.name, platformRoles: row.platform_roles, passwordHash: row.password_hash }
+      : null;
+  }
+}

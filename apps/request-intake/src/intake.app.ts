@@ -1,0 +1,99 @@
+import { EventConsumer } from '@deletion/kafka';
+import { ObservabilityModule, createMetricsRegistry, databaseCheck } from '@deletion/observability';
+import { ServiceRuntime } from '@deletion/service-runtime';
+import { DynamicModule, INestApplication, Logger, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { JwtModule } from '@nestjs/jwt';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { JwtAuthGuard } from './auth/jwt-auth.guard';
+import { DeletionRequestsController } from './deletion-requests/deletion-requests.controller';
+import { DeletionRequestsService } from './deletion-requests/deletion-requests.service';
+import { PlatformEventsHandler } from './directory/platform-events.handler';
+import { INTAKE_CONFIG, IntakeConfig } from './intake.config';
+import { INTAKE_MIGRATIONS } from './migrations';
+import { ProblemFilter } from './problem/problem.filter';
+import { INTAKE_DATA_SOURCE, INTAKE_OUTBOX, INTAKE_RUNTIME } from './runtime.tokens';
+import { RequestStatusHandler } from './status/request-status.handler';
+
+export const INTAKE_SERVICE_NAME = 'request-intake';
+
+@Module({})
+class IntakeModule {
+  static forRuntime(config: IntakeConfig, runtime: ServiceRuntime): DynamicModule {
+    const registry = createMetricsRegistry(INTAKE_SERVICE_NAME);
+    return {
+      module: IntakeModule,
+      imports: [
+        JwtModule.register({ secret: config.AUTH_JWT_SECRET, verifyOptions: { algorithms: ['HS256'] } }),
+        ObservabilityModule.forRoot(registry, { database: databaseCheck(runtime.dataSource) }),
+      ],
+      controllers: [DeletionRequestsController],
+      providers: [
+        { provide: INTAKE_CONFIG, useValue: config },
+        { provide: INTAKE_RUNTIME, useValue: runtime },
+        { provide: INTAKE_DATA_SOURCE, useValue: runtime.dataSource },
+        { provide: INTAKE_OUTBOX, useValue: runtime.outbox },
+        DeletionRequestsService,
+        JwtAuthGuard,
+      ],
+    };
+  }
+}
+
+export interface RunningIntake {
+  app: INestApplication;
+  runtime: ServiceRuntime;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Starts request-intake: migrations, the HTTP API with its OpenAPI page, and the consumer of platform and status events. */
+export async function startIntake(config: IntakeConfig): Promise<RunningIntake> {
+  const runtime = await ServiceRuntime.open({
+    serviceName: INTAKE_SERVICE_NAME,
+    schema: 'intake',
+    database: config,
+    kafka: config,
+    migrations: INTAKE_MIGRATIONS,
+  });
+
+  const app = await NestFactory.create(IntakeModule.forRuntime(config, runtime), { bufferLogs: false });
+  app.useGlobalFilters(new ProblemFilter());
+  app.enableShutdownHooks();
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Deletion platform API')
+      .setDescription(
+        'Request, follow and cancel deletions. Errors are application/problem+json (RFC 9457). Authenticate with a bearer JWT whose `sub` is your account id.',
+      )
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+
+  const consumer = new EventConsumer(runtime.kafka, {
+    groupId: runtime.groupId(),
+    topicPrefix: runtime.topicPrefix,
+    maxAttempts: 8,
+  });
+  new PlatformEventsHandler(runtime.dataSource, runtime.groupId()).register(consumer);
+  new RequestStatusHandler(runtime.dataSource, runtime.groupId(), app.get(DeletionRequestsService)).register(consumer);
+  await consumer.start();
+
+  await app.listen(config.HTTP_PORT, config.HTTP_HOST);
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  new Logger('RequestIntake').log(`API listening on ${url} (OpenAPI page: ${url}/docs)`);
+
+  return {
+    app,
+    runtime,
+    url,
+    async close() {
+      await consumer.stop();
+      await app.close();
+      await runtime.close();
+    },
+  };
+}

@@ -1,0 +1,24 @@
+import { databaseVariables, durationVariable, integerVariable, kafkaVariables, loadConfig } from '@deletion/config';
+import { z } from 'zod';
+
+export const intakeConfigSchema = z.object({
+  ...databaseVariables,
+  ...kafkaVariables,
+  HTTP_HOST: z.string().default('127.0.0.1'),
+  HTTP_PORT: integerVariable(3000),
+  AUTH_JWT_SECRET: z.string().min(16, 'AUTH_JWT_SECRET must be at least 16 characters'),
+  GRACE_PERIOD: durationVariable('5d'),
+  PURGE_DEADLINE: durationVariable('30d'),
+});
+
+export type IntakeConfig = z.infer<typeof intakeConfigSchema>;
+
+export function loadIntakeConfig(env: Record<string, string | undefined> = process.env): IntakeConfig {
+  const config = loadConfig(intakeConfigSchema, env);
+  if (config.PURGE_DEADLINE <= config.GRACE_PERIOD) {
+    throw new Error('PURGE_DEADLINE must be longer than GRACE_PERIOD: the purge runs after the grace period and must finish before the deadline');
+  }
+  return config;
+}
+
+export const INTAKE_CONFIG = Symbol('INTAKE_CONFIG');

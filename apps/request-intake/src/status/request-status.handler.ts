@@ -1,0 +1,103 @@
+import {
+  EventEnvelope,
+  deletionCompletedV1,
+  graceElapsedV1,
+  purgeCompletedV1,
+  purgeProgressV1,
+  purgeStartedV1,
+} from '@deletion/contracts';
+import { EventConsumer } from '@deletion/kafka';
+import { claimInboxEvent } from '@deletion/persistence';
+import { Logger } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { DeletionRequestRepository } from '../deletion-requests/deletion-request.repository';
+import { DeletionRequestsService } from '../deletion-requests/deletion-requests.service';
+
+/**
+ * Moves requests through their lifecycle from the events of the other
+ * services: the end of grace, the start of the purge, each area's progress
+ * and acknowledgement, and the final outcome. Each event is applied once (inbox).
+ */
+export class RequestStatusHandler {
+  private readonly logger = new Logger(RequestStatusHandler.name);
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly consumerName: string,
+    private readonly requests: DeletionRequestsService,
+  ) {}
+
+  register(consumer: EventConsumer): void {
+    consumer
+      .on(graceElapsedV1, (event) => this.applyGraceElapsed(event))
+      .on(purgeStartedV1, (event) =>
+        this.once(event, async (repository) => {
+          await repository.markPurging(event.payload.requestId);
+          for (const area of event.payload.areas) {
+            await repository.upsertArea(event.payload.requestId, area.area, { status: area.status });
+          }
+          await repository.appendAudit({
+            requestId: event.payload.requestId,
+            actor: 'system:purge-executor',
+            action: 'purge-started',
+            details: { areas: event.payload.areas.map((area) => area.area) },
+          });
+        }),
+      )
+      .on(purgeProgressV1, (event) =>
+        this.once(event, (repository) =>
+          repository.upsertArea(event.payload.requestId, event.payload.area, {
+            status: event.payload.status === 'running' ? 'running' : 'pending',
+            attempts: event.payload.attempt,
+            error: event.payload.error,
+            nextAttemptAt: event.payload.nextAttemptAt,
+          }),
+        ),
+      )
+      .on(purgeCompletedV1, (event) =>
+        this.once(event, (repository) =>
+          repository.upsertArea(event.payload.requestId, event.payload.area, {
+            status: event.payload.status,
+            attempts: event.payload.attempt,
+            counts: event.payload.counts,
+            error: event.payload.error,
+            nextAttemptAt: null,
+          }),
+        ),
+      )
+      .on(deletionCompletedV1, (event) =>
+        this.once(event, async (repository) => {
+          const { requestId, outcome, receipt, completedAt } = event.payload;
+          if (await repository.markFinished(requestId, outcome, completedAt, receipt)) {
+            await repository.appendAudit({ requestId, actor: 'system:purge-executor', action: outcome, details: { receipt } });
+          }
+        }),
+      );
+  }
+
+  private async applyGraceElapsed(event: EventEnvelope<{ requestId: string }>): Promise<void> {
+    const outcome = await this.dataSource.transaction(async (manager) => {
+      if (!(await claimInboxEvent(manager, 'intake', this.consumerName, event.eventId))) {
+        return 'duplicate';
+      }
+      const result = await this.requests.endGracePeriod(manager, event.payload.requestId);
+      if (result === 'grace-not-ended') {
+        // The scheduler's clock ran ahead of the database's; roll back the inbox row and let the consumer retry.
+        throw new Error(`request ${event.payload.requestId}: grace.elapsed arrived before the grace period ended by the database clock`);
+      }
+      return result;
+    });
+    this.logger.log(`request ${event.payload.requestId}: grace period ended -> ${outcome}`);
+  }
+
+  private async once(
+    event: EventEnvelope<unknown>,
+    apply: (repository: DeletionRequestRepository, manager: EntityManager) => Promise<void>,
+  ): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      if (await claimInboxEvent(manager, 'intake', this.consumerName, event.eventId)) {
+        await apply(new DeletionRequestRepository(manager), manager);
+      }
+    });
+  }
+}

@@ -1,0 +1,2 @@
+export * from './archive-key.util';
+export * from './archived-event';

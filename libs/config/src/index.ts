@@ -1,0 +1,3 @@
+export * from './duration.util';
+export * from './load-config.util';
+export * from './common-config';

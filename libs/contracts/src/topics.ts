@@ -1,0 +1,36 @@
+/**
+ * Every Kafka topic the platform produces or consumes. No other file names a
+ * topic; services receive the physical name through `topicName`, which adds
+ * the deployment's prefix (used to isolate test runs on one broker).
+ */
+export const TOPICS = {
+  deletionRequested: 'deletion.requested',
+  deletionCancelled: 'deletion.cancelled',
+  graceElapsed: 'grace.elapsed',
+  purgeDue: 'purge.due',
+  purgeStarted: 'purge.started',
+  purgeProgress: 'purge.progress',
+  purgeCompleted: 'purge.completed',
+  deletionCompleted: 'deletion.completed',
+  platformWorkspaces: 'platform.workspaces',
+  platformSources: 'platform.sources',
+  platformAccounts: 'platform.accounts',
+  platformMemberships: 'platform.memberships',
+} as const;
+
+export type TopicKey = keyof typeof TOPICS;
+export type Topic = (typeof TOPICS)[TopicKey];
+
+export const ALL_TOPICS: readonly Topic[] = Object.values(TOPICS);
+
+/** Partitions of each platform topic; events of one workspace share a partition because they are keyed by its id. */
+export const DEFAULT_TOPIC_PARTITIONS = 3;
+
+export function topicName(prefix: string, topic: string): string {
+  return `${prefix}${topic}`;
+}
+
+/** The dead-letter topic of one consumer group: where that consumer parks messages it can never process. */
+export function deadLetterTopic(groupId: string): string {
+  return `${groupId}.dlt`;
+}

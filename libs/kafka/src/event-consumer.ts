@@ -1,0 +1,240 @@
+import {
+  EventEnvelope,
+  HEADERS,
+  MessageContract,
+  PayloadOf,
+  deadLetterTopic,
+  envelopeSchema,
+  findContract,
+  topicName,
+} from '@deletion/contracts';
+import { Logger } from '@nestjs/common';
+import { Consumer, EachMessagePayload, Kafka } from 'kafkajs';
+import { KafkaPublisher } from './kafka-publisher';
+import { MissingReferenceError, PermanentMessageError } from './message-errors';
+import { ensureTopics } from './topic-provisioner';
+
+export interface MessageContext {
+  topic: string;
+  partition: number;
+  offset: string;
+  /** Keeps this consumer's group membership alive during a long handler. */
+  heartbeat(): Promise<void>;
+}
+
+export type EventHandler<TContract extends MessageContract> = (
+  envelope: EventEnvelope<PayloadOf<TContract>>,
+  context: MessageContext,
+) => Promise<void>;
+
+export interface EventConsumerOptions {
+  /** Consumer group id, already carrying the deployment's topic prefix. */
+  groupId: string;
+  topicPrefix: string;
+  /** Attempts for a handler that throws a transient error, before the message is handed back to kafkajs. */
+  maxAttempts: number;
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  partitionsConsumedConcurrently?: number;
+}
+
+export interface DeadLetter {
+  groupId: string;
+  topic: string;
+  partition: number;
+  offset: string;
+  reasonCode: string;
+  reason: string;
+}
+
+/**
+ * One consumer group that validates every message against its contract
+ * before a handler sees it.
+ *
+ * - A message that is not a valid envelope, has an unknown type, or fails its
+ *   schema, and a handler's `PermanentMessageError`, go to the group's
+ *   dead-letter topic with the reason; the offset then moves on, so one
+ *   poison message never blocks its partition.
+ * - Any other error is transient: the handler is retried with backoff, with
+ *   heartbeats in between, and after `maxAttempts` the error is rethrown so
+ *   kafkajs restarts from the same offset. Nothing is skipped silently.
+ * - Types this group has no handler for are ignored: several consumers share
+ *   the platform topics, each handling its own types.
+ */
+export class EventConsumer {
+  private readonly logger: Logger;
+  private readonly handlers = new Map<string, { contract: MessageContract; handler: EventHandler<MessageContract> }>();
+  private readonly deadLetterPublisher: KafkaPublisher;
+  private consumer?: Consumer;
+  private deadLetterListener?: (deadLetter: DeadLetter) => void;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly options: EventConsumerOptions,
+  ) {
+    this.logger = new Logger(`EventConsumer:${options.groupId}`);
+    this.deadLetterPublisher = new KafkaPublisher(kafka);
+  }
+
+  on<TContract extends MessageContract>(contract: TContract, handler: EventHandler<TContract>): this {
+    this.handlers.set(`${contract.type}@${contract.version}`, {
+      contract,
+      handler: handler as unknown as EventHandler<MessageContract>,
+    });
+    return this;
+  }
+
+  onDeadLetter(listener: (deadLetter: DeadLetter) => void): this {
+    this.deadLetterListener = listener;
+    return this;
+  }
+
+  get deadLetterTopicName(): string {
+    return deadLetterTopic(this.options.groupId);
+  }
+
+  /** Subscribes and joins the group; resolves once this member has its partitions. */
+  async start(): Promise<void> {
+    const topics = [...new Set([...this.handlers.values()].map(({ contract }) => topicName(this.options.topicPrefix, contract.topic)))];
+    await ensureTopics(this.kafka, [this.deadLetterTopicName]);
+    await this.deadLetterPublisher.connect();
+
+    this.consumer = this.kafka.consumer({
+      groupId: this.options.groupId,
+      sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: this.options.heartbeatIntervalMs ?? 3_000,
+      maxWaitTimeInMs: 250,
+      allowAutoTopicCreation: false,
+    });
+    this.consumer.on(this.consumer.events.CRASH, (event) => {
+      this.logger.error(`consumer crashed (restart: ${event.payload.restart}): ${String(event.payload.error)}`);
+    });
+
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics, fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: true,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
+      eachMessage: (payload) => this.handleMessage(payload),
+    });
+    this.logger.log(`consuming ${topics.join(', ')}`);
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect();
+    this.consumer = undefined;
+    await this.deadLetterPublisher.disconnect();
+  }
+
+  private async handleMessage({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
+    const context: MessageContext = { topic, partition, offset: message.offset, heartbeat };
+    const raw = message.value?.toString('utf8') ?? '';
+
+    const parsed = this.parse(raw);
+    if ('rejection' in parsed) {
+      await this.sendToDeadLetter(message, context, parsed.rejection.code, parsed.rejection.reason);
+      return;
+    }
+    const registered = this.handlers.get(`${parsed.envelope.type}@${parsed.envelope.schemaVersion}`);
+    if (!registered) {
+      return;
+    }
+
+    const payload = registered.contract.schema.safeParse(parsed.envelope.payload);
+    if (!payload.success) {
+      const reason = payload.error.issues.map((issue) => `${issue.path.join('.') || 'payload'}: ${issue.message}`).join('; ');
+      await this.sendToDeadLetter(message, context, 'invalid_payload', `${parsed.envelope.type}: ${reason}`);
+      return;
+    }
+
+    const envelope = { ...parsed.envelope, payload: payload.data } as EventEnvelope<unknown>;
+    await this.runWithRetries(registered.handler, envelope, context, message);
+  }
+
+  private parse(raw: string): { envelope: EventEnvelope<unknown> } | { rejection: { code: string; reason: string } } {
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      return { rejection: { code: 'invalid_json', reason: 'message value is not JSON' } };
+    }
+    const envelope = envelopeSchema.safeParse(json);
+    if (!envelope.success) {
+      const reason = envelope.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+      return { rejection: { code: 'invalid_envelope', reason } };
+    }
+    if (!findContract(envelope.data.type, envelope.data.schemaVersion)) {
+      return {
+        rejection: {
+          code: 'unknown_type',
+          reason: `no contract for type ${envelope.data.type} version ${envelope.data.schemaVersion}`,
+        },
+      };
+    }
+    return { envelope: envelope.data as EventEnvelope<unknown> };
+  }
+
+  private async runWithRetries(
+    handler: EventHandler<MessageContract>,
+    envelope: EventEnvelope<unknown>,
+    context: MessageContext,
+    message: EachMessagePayload['message'],
+  ): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await handler(envelope as never, context);
+        return;
+      } catch (error) {
+        if (error instanceof PermanentMessageError) {
+          await this.sendToDeadLetter(message, context, error.reasonCode, error.message);
+          return;
+        }
+        if (attempt >= this.options.maxAttempts && error instanceof MissingReferenceError) {
+          await this.sendToDeadLetter(message, context, error.reasonCode, error.message);
+          return;
+        }
+        if (attempt >= this.options.maxAttempts) {
+          this.logger.error(
+            `handling ${envelope.type} event ${envelope.eventId} failed ${attempt} times; leaving it to kafkajs to retry: ${String(error)}`,
+          );
+          throw error;
+        }
+        const delayMs = Math.min(5_000, 200 * 2 ** (attempt - 1));
+        this.logger.warn(
+          `handling ${envelope.type} event ${envelope.eventId} failed (attempt ${attempt}/${this.options.maxAttempts}); retrying in ${delayMs} ms: ${String(error)}`,
+        );
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        await context.heartbeat();
+      }
+    }
+  }
+
+  private async sendToDeadLetter(
+    message: EachMessagePayload['message'],
+    context: MessageContext,
+    reasonCode: string,
+    reason: string,
+  ): Promise<void> {
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(message.headers ?? {})) {
+      if (value !== undefined) {
+        headers[name] = Array.isArray(value) ? value.map(String).join(',') : String(value);
+      }
+    }
+    headers[HEADERS.deadLetterReason] = `${reasonCode}: ${reason}`.slice(0, 2_000);
+    headers[HEADERS.deadLetterSource] = `${context.topic}:${context.partition}:${context.offset}`;
+
+    await this.deadLetterPublisher.publish([
+      {
+        topic: this.deadLetterTopicName,
+        key: message.key?.toString('utf8') ?? '',
+        value: message.value?.toString('utf8') ?? '',
+        headers,
+      },
+    ]);
+    this.logger.warn(
+      `sent ${context.topic}:${context.partition}:${context.offset} to ${this.deadLetterTopicName} (${reasonCode}): ${reason}`,
+    );
+    this.deadLetterListener?.({ groupId: this.options.groupId, ...context, reasonCode, reason });
+  }
+}

@@ -1,0 +1,53 @@
+import { MessageContract, PayloadOf, createEnvelope, HEADERS, topicName } from '@deletion/contracts';
+import { Kafka } from 'kafkajs';
+import { KafkaPublisher } from './kafka-publisher';
+
+export interface PublishOptions {
+  key: string;
+  requestId?: string;
+  workspaceId?: string;
+}
+
+/**
+ * Publishes validated events straight to Kafka, without an outbox. For
+ * callers that change no state of their own in the same step: the demo
+ * loader, tools that replay platform events, and tests.
+ */
+export class EventPublisher {
+  private readonly publisher: KafkaPublisher;
+
+  constructor(
+    kafka: Kafka,
+    private readonly topicPrefix: string,
+  ) {
+    this.publisher = new KafkaPublisher(kafka);
+  }
+
+  async publish<TContract extends MessageContract>(contract: TContract, payload: PayloadOf<TContract>, options: PublishOptions): Promise<string> {
+    const envelope = createEnvelope({
+      type: contract.type,
+      schemaVersion: contract.version,
+      payload: contract.schema.parse(payload),
+      requestId: options.requestId,
+      workspaceId: options.workspaceId,
+    });
+    await this.publisher.publish([
+      {
+        topic: topicName(this.topicPrefix, contract.topic),
+        key: options.key,
+        value: JSON.stringify(envelope),
+        headers: { [HEADERS.eventType]: contract.type, [HEADERS.schemaVersion]: String(contract.version) },
+      },
+    ]);
+    return envelope.eventId;
+  }
+
+  /** Sends a value as it is, valid or not; for replaying a captured message or testing how consumers reject bad ones. */
+  async publishRaw(topic: string, key: string, value: string): Promise<void> {
+    await this.publisher.publish([{ topic: topicName(this.topicPrefix, topic), key, value, headers: {} }]);
+  }
+
+  disconnect(): Promise<void> {
+    return this.publisher.disconnect();
+  }
+}

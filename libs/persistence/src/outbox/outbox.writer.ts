@@ -1,0 +1,48 @@
+import { EventEnvelope, HEADERS, MessageContract, PayloadOf, createEnvelope, topicName } from '@deletion/contracts';
+import { EntityManager } from 'typeorm';
+import { assertSchemaName } from '../data-source.factory';
+
+export interface OutboxEventInput<TContract extends MessageContract> {
+  payload: PayloadOf<TContract>;
+  /** Partition key; the workspace id for every workspace-scoped event so one tenant's events stay ordered. */
+  key: string;
+  requestId?: string;
+  workspaceId?: string;
+}
+
+/**
+ * Adds events to a service's outbox inside the caller's transaction, so the
+ * event exists exactly when the state change that caused it is committed.
+ */
+export class OutboxWriter {
+  private readonly schema: string;
+
+  constructor(
+    schema: string,
+    private readonly topicPrefix: string,
+  ) {
+    this.schema = assertSchemaName(schema);
+  }
+
+  async add<TContract extends MessageContract>(
+    manager: EntityManager,
+    contract: TContract,
+    input: OutboxEventInput<TContract>,
+  ): Promise<EventEnvelope<PayloadOf<TContract>>> {
+    const payload = contract.schema.parse(input.payload) as PayloadOf<TContract>;
+    const envelope = createEnvelope({
+      type: contract.type,
+      schemaVersion: contract.version,
+      payload,
+      requestId: input.requestId,
+      workspaceId: input.workspaceId,
+    });
+    const headers = { [HEADERS.eventType]: contract.type, [HEADERS.schemaVersion]: String(contract.version) };
+
+    await manager.query(
+      `INSERT INTO ${this.schema}.outbox (topic, message_key, headers, payload) VALUES ($1, $2, $3, $4)`,
+      [topicName(this.topicPrefix, contract.topic), input.key, JSON.stringify(headers), JSON.stringify(envelope)],
+    );
+    return envelope;
+  }
+}

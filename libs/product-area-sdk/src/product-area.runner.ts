@@ -1,0 +1,330 @@
+import { PurgeCounts, PurgeError, purgeCompletedV1, purgeDueV1, purgeProgressV1 } from '@deletion/contracts';
+import { EventConsumer } from '@deletion/kafka';
+import { KafkaPublisher } from '@deletion/kafka';
+import { OutboxRelay, OutboxWriter, assertSchemaName, claimInboxEvent, queryRows } from '@deletion/persistence';
+import { Logger } from '@nestjs/common';
+import { Kafka } from 'kafkajs';
+import { DataSource, EntityManager } from 'typeorm';
+import { PermanentPurgeError, ProductAreaDefinition, PurgeJob, RetryablePurgeError } from './product-area.definition';
+import { DEFAULT_RETRY_POLICY, RetryPolicy, retryDelayMs } from './retry-policy';
+
+export interface ProductAreaRunnerOptions {
+  area: ProductAreaDefinition;
+  dataSource: DataSource;
+  /** The area's PostgreSQL schema, holding its purge tasks, outbox and inbox. */
+  schema: string;
+  kafka: Kafka;
+  topicPrefix: string;
+  retryPolicy?: RetryPolicy;
+  /** How often the worker looks for purge tasks that are due. */
+  pollIntervalMs?: number;
+  /** How long a claimed task stays with this worker without a renewal; a crashed worker's task is picked up after it. */
+  leaseMs?: number;
+  /** Purges this process runs at the same time. */
+  concurrency?: number;
+}
+
+interface ClaimedTask {
+  request_id: string;
+  job: PurgeJob;
+  attempts: number;
+  /** What earlier, failed attempts removed. */
+  counts: PurgeCounts | null;
+}
+
+function addCounts(first: PurgeCounts | null, second: PurgeCounts | undefined): PurgeCounts {
+  const total: PurgeCounts = { ...(first ?? {}) };
+  for (const [unit, count] of Object.entries(second ?? {})) {
+    total[unit] = (total[unit] ?? 0) + count;
+  }
+  return total;
+}
+
+/**
+ * Runs one product area: receives `purge.due`, stores it as a task, purges
+ * with retries and leases, and acknowledges with `purge.completed`.
+ *
+ * The Kafka handler only records the task, so it returns in milliseconds and
+ * a purge that runs for an hour never holds up heartbeats or causes a
+ * rebalance. A redelivered `purge.due` finds the task already stored and is a
+ * no-op; each task is acknowledged once.
+ */
+export class ProductAreaRunner {
+  private readonly logger: Logger;
+  private readonly schema: string;
+  private readonly retryPolicy: RetryPolicy;
+  private readonly pollIntervalMs: number;
+  private readonly leaseMs: number;
+  private readonly concurrency: number;
+  private readonly outbox: OutboxWriter;
+  private readonly relay: OutboxRelay;
+  private readonly publisher: KafkaPublisher;
+  private readonly consumer: EventConsumer;
+  private readonly inFlight = new Set<Promise<void>>();
+  private running = false;
+  private workerLoop?: Promise<void>;
+  private pollTimer?: NodeJS.Timeout;
+  private wakePoll?: () => void;
+
+  constructor(private readonly options: ProductAreaRunnerOptions) {
+    const { area, topicPrefix } = options;
+    this.logger = new Logger(`ProductArea:${area.name}`);
+    this.schema = assertSchemaName(options.schema);
+    this.retryPolicy = options.retryPolicy ?? DEFAULT_RETRY_POLICY;
+    this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
+    this.leaseMs = options.leaseMs ?? 60_000;
+    this.concurrency = options.concurrency ?? 2;
+    this.outbox = new OutboxWriter(this.schema, topicPrefix);
+    this.publisher = new KafkaPublisher(options.kafka);
+    this.relay = new OutboxRelay(options.dataSource, this.publisher, { schema: this.schema, batchSize: 200, idleMs: 100 });
+    this.consumer = new EventConsumer(options.kafka, {
+      groupId: `${topicPrefix}area.${area.name}`,
+      topicPrefix,
+      maxAttempts: 5,
+    }).on(purgeDueV1, async (envelope) => this.recordTask(envelope.eventId, envelope.payload));
+  }
+
+  get consumerGroupId(): string {
+    return `${this.options.topicPrefix}area.${this.options.area.name}`;
+  }
+
+  async start(): Promise<void> {
+    this.running = true;
+    this.relay.start();
+    this.workerLoop = this.runWorker();
+    await this.consumer.start();
+    this.logger.log(`product area ${this.options.area.name} started (kinds: ${this.options.area.kinds.join(', ')})`);
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wakePoll?.();
+    await this.consumer.stop();
+    await this.workerLoop;
+    await Promise.allSettled([...this.inFlight]);
+    await this.relay.stop();
+    await this.publisher.disconnect();
+  }
+
+  private async recordTask(eventId: string, job: PurgeJob): Promise<void> {
+    if (!this.options.area.kinds.includes(job.kind)) {
+      this.logger.log(`request ${job.requestId}: kind ${job.kind} is not in scope of this area; skipped`);
+      return;
+    }
+    const inserted = await this.options.dataSource.transaction(async (manager) => {
+      if (!(await claimInboxEvent(manager, this.schema, this.consumerGroupId, eventId))) {
+        return false;
+      }
+      const rows: unknown[] = await manager.query(
+        `INSERT INTO ${this.schema}.purge_tasks (request_id, workspace_id, job, status)
+         VALUES ($1, $2, $3, 'pending') ON CONFLICT (request_id) DO NOTHING RETURNING request_id`,
+        [job.requestId, job.workspaceId, JSON.stringify(job)],
+      );
+      return rows.length === 1;
+    });
+    if (inserted) {
+      this.logger.log(`request ${job.requestId}: purge task recorded for workspace ${job.workspaceId}`);
+      this.wakePoll?.();
+    }
+  }
+
+  private async runWorker(): Promise<void> {
+    while (this.running) {
+      try {
+        const free = this.concurrency - this.inFlight.size;
+        const tasks = free > 0 ? await this.claimTasks(free) : [];
+        for (const task of tasks) {
+          const execution = this.execute(task).finally(() => {
+            this.inFlight.delete(execution);
+            this.wakePoll?.();
+          });
+          this.inFlight.add(execution);
+        }
+        if (tasks.length === 0 || tasks.length === free) {
+          await this.sleep(this.pollIntervalMs);
+        }
+      } catch (error) {
+        this.logger.error(`claiming purge tasks failed: ${String(error)}`);
+        await this.sleep(this.pollIntervalMs * 5);
+      }
+    }
+  }
+
+  private async claimTasks(limit: number): Promise<ClaimedTask[]> {
+    return this.options.dataSource.transaction(async (manager) => {
+      const rows = await queryRows<ClaimedTask>(manager,
+        `UPDATE ${this.schema}.purge_tasks
+            SET status = 'running', attempts = attempts + 1, updated_at = now(),
+                lease_until = now() + make_interval(secs => $1::double precision / 1000)
+          WHERE request_id IN (
+                SELECT request_id FROM ${this.schema}.purge_tasks
+                 WHERE (status = 'pending' AND next_attempt_at <= now())
+                    OR (status = 'running' AND lease_until < now())
+                 ORDER BY next_attempt_at
+                 LIMIT $2
+                 FOR UPDATE SKIP LOCKED)
+          RETURNING request_id, job, attempts, counts`,
+        [this.leaseMs, limit],
+      );
+      for (const task of rows) {
+        await this.outbox.add(manager, purgeProgressV1, {
+          key: task.job.workspaceId,
+          requestId: task.request_id,
+          workspaceId: task.job.workspaceId,
+          payload: {
+            requestId: task.request_id,
+            workspaceId: task.job.workspaceId,
+            area: this.options.area.name,
+            status: 'running',
+            attempt: task.attempts,
+            error: null,
+            nextAttemptAt: null,
+          },
+        });
+      }
+      return rows;
+    });
+  }
+
+  private async execute(task: ClaimedTask): Promise<void> {
+    const { area, dataSource } = this.options;
+    const leaseRenewal = setInterval(() => void this.renewLease(task.request_id), Math.max(1_000, this.leaseMs / 3));
+    this.logger.log(`request ${task.request_id}: purge started (attempt ${task.attempts})`);
+    try {
+      if (area.transactional) {
+        await dataSource.transaction(async (manager) => {
+          const counts = await area.purge(task.job, { manager, attempt: task.attempts });
+          await this.markSucceeded(manager, task, counts);
+        });
+      } else {
+        const counts = await area.purge(task.job, { manager: dataSource.manager, attempt: task.attempts });
+        await dataSource.transaction((manager) => this.markSucceeded(manager, task, counts));
+      }
+      this.relay.wake();
+    } catch (error) {
+      await this.markFailedAttempt(task, error);
+    } finally {
+      clearInterval(leaseRenewal);
+    }
+  }
+
+  private async renewLease(requestId: string): Promise<void> {
+    try {
+      await this.options.dataSource.query(
+        `UPDATE ${this.schema}.purge_tasks SET lease_until = now() + make_interval(secs => $2::double precision / 1000)
+          WHERE request_id = $1 AND status = 'running'`,
+        [requestId, this.leaseMs],
+      );
+    } catch (error) {
+      this.logger.warn(`request ${requestId}: renewing the purge lease failed: ${String(error)}`);
+    }
+  }
+
+  private async markSucceeded(manager: EntityManager, task: ClaimedTask, attemptCounts: PurgeCounts): Promise<void> {
+    const counts = addCounts(task.counts, attemptCounts);
+    await manager.query(
+      `UPDATE ${this.schema}.purge_tasks
+          SET status = 'succeeded', counts = $2, last_error = NULL, lease_until = NULL, completed_at = now(), updated_at = now()
+        WHERE request_id = $1`,
+      [task.request_id, JSON.stringify(counts)],
+    );
+    await this.outbox.add(manager, purgeCompletedV1, {
+      key: task.job.workspaceId,
+      requestId: task.request_id,
+      workspaceId: task.job.workspaceId,
+      payload: {
+        requestId: task.request_id,
+        workspaceId: task.job.workspaceId,
+        area: this.options.area.name,
+        status: 'succeeded',
+        counts,
+        attempt: task.attempts,
+        error: null,
+        completedAt: new Date().toISOString(),
+      },
+    });
+    this.logger.log(`request ${task.request_id}: purge succeeded ${JSON.stringify(counts)}`);
+  }
+
+  private async markFailedAttempt(task: ClaimedTask, cause: unknown): Promise<void> {
+    const error = describeError(cause);
+    const giveUp = error.permanent || task.attempts >= this.retryPolicy.maxAttempts;
+    const delayMs = retryDelayMs(this.retryPolicy, task.attempts);
+    const counts = addCounts(task.counts, cause instanceof RetryablePurgeError ? cause.partialCounts : undefined);
+
+    await this.options.dataSource.transaction(async (manager) => {
+      if (giveUp) {
+        await manager.query(
+          `UPDATE ${this.schema}.purge_tasks
+              SET status = 'failed', last_error = $2, counts = $3, lease_until = NULL, completed_at = now(), updated_at = now()
+            WHERE request_id = $1`,
+          [task.request_id, JSON.stringify(error), JSON.stringify(counts)],
+        );
+        await this.outbox.add(manager, purgeCompletedV1, {
+          key: task.job.workspaceId,
+          requestId: task.request_id,
+          workspaceId: task.job.workspaceId,
+          payload: {
+            requestId: task.request_id,
+            workspaceId: task.job.workspaceId,
+            area: this.options.area.name,
+            status: 'failed',
+            counts,
+            attempt: task.attempts,
+            error,
+            completedAt: new Date().toISOString(),
+          },
+        });
+        return;
+      }
+
+      const nextAttemptAt = new Date(Date.now() + delayMs);
+      await manager.query(
+        `UPDATE ${this.schema}.purge_tasks
+            SET status = 'pending', last_error = $2, counts = $4, lease_until = NULL, next_attempt_at = $3, updated_at = now()
+          WHERE request_id = $1`,
+        [task.request_id, JSON.stringify(error), nextAttemptAt, JSON.stringify(counts)],
+      );
+      await this.outbox.add(manager, purgeProgressV1, {
+        key: task.job.workspaceId,
+        requestId: task.request_id,
+        workspaceId: task.job.workspaceId,
+        payload: {
+          requestId: task.request_id,
+          workspaceId: task.job.workspaceId,
+          area: this.options.area.name,
+          status: 'retrying',
+          attempt: task.attempts,
+          error,
+          nextAttemptAt: nextAttemptAt.toISOString(),
+        },
+      });
+    });
+    this.relay.wake();
+
+    const outcome = giveUp ? 'failed for good' : `will be retried in ${delayMs} ms`;
+    this.logger.error(`request ${task.request_id}: purge attempt ${task.attempts} ${outcome}: ${error.code}: ${error.message}`);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(this.pollTimer);
+        resolve();
+      };
+      this.pollTimer = setTimeout(done, ms);
+      this.wakePoll = done;
+    });
+  }
+}
+
+function describeError(cause: unknown): PurgeError {
+  if (cause instanceof PermanentPurgeError) {
+    return { code: cause.code, message: cause.message, permanent: true, details: cause.details };
+  }
+  if (cause instanceof RetryablePurgeError) {
+    return { code: cause.code, message: cause.message, permanent: false, details: cause.details };
+  }
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return { code: 'unexpected_error', message, permanent: false };
+}

@@ -1,0 +1,2 @@
+export * from './service-runtime';
+export * from './run-service';

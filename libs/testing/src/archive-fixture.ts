@@ -1,0 +1,59 @@
+import { PutObjectCommand, S3Client, paginateListObjectsV2 } from '@aws-sdk/client-s3';
+import { ArchivedEvent, archiveObjectKey, encodeArchiveObject } from '@deletion/archive-layout';
+
+export interface ArchiveSeed {
+  workspaceId: string;
+  sourceId: string;
+  days: string[];
+  objectsPerDay: number;
+  usersPerObject: number;
+  eventsPerUser?: number;
+}
+
+/** Writes gzipped JSON-lines objects for every day of a source, several end users per object; returns the keys. */
+export async function seedArchive(s3: S3Client, bucket: string, seed: ArchiveSeed, parallelism = 16): Promise<string[]> {
+  const jobs: Array<{ key: string; events: ArchivedEvent[] }> = [];
+  for (const day of seed.days) {
+    for (let index = 0; index < seed.objectsPerDay; index += 1) {
+      const events: ArchivedEvent[] = [];
+      for (let user = 0; user < seed.usersPerObject; user += 1) {
+        for (let event = 0; event < (seed.eventsPerUser ?? 2); event += 1) {
+          events.push({
+            messageId: `${day}-${index}-${user}-${event}`,
+            type: 'track',
+            userId: `user-${(index + user) % 50}`,
+            anonymousId: `anon-${user}`,
+            timestamp: `${day}T${String(event % 24).padStart(2, '0')}:00:00.000Z`,
+            properties: { event: 'Page Viewed' },
+          });
+        }
+      }
+      jobs.push({ key: archiveObjectKey(seed.workspaceId, seed.sourceId, day, `events-${String(index).padStart(5, '0')}.jsonl.gz`), events });
+    }
+  }
+
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length) {
+      const job = jobs[next++];
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: job.key, Body: encodeArchiveObject(job.events), ContentType: 'application/gzip' }));
+    }
+  };
+  await Promise.all(Array.from({ length: parallelism }, worker));
+  return jobs.map((job) => job.key);
+}
+
+/** Counts the objects under a prefix, following every page. */
+export async function countObjects(s3: S3Client, bucket: string, prefix: string): Promise<number> {
+  let count = 0;
+  for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: bucket, Prefix: prefix })) {
+    count += page.KeyCount ?? 0;
+  }
+  return count;
+}
+
+/** Consecutive UTC days starting at `first` (YYYY-MM-DD). */
+export function consecutiveDays(first: string, count: number): string[] {
+  const start = Date.parse(`${first}T00:00:00Z`);
+  return Array.from({ length: count }, (_, index) => new Date(start + index * 86_400_000).toISOString().slice(0, 10));
+}
