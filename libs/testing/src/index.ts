@@ -5,3 +5,4 @@ export * from './test-token';
 export * from './directory-fixture';
 export * from './archive-fixture';
 export * from './test-environment';
+export * from './s3-fault-proxy';

@@ -149,7 +149,8 @@ export class DeletionRequestRepository {
     area: string,
     update: { status: AreaStatus; attempts?: number; counts?: Record<string, number>; error?: unknown; nextAttemptAt?: string | null },
   ): Promise<void> {
-    // A final state (succeeded, failed, skipped) is never overwritten by a late interim one.
+    // A succeeded or skipped area is final: a duplicate or late acknowledgement never changes its counts.
+    // A failed area changes only to another final result, never back to a late interim state.
     await this.manager.query(
       `INSERT INTO intake.request_areas (request_id, area, status, counts, attempts, error, next_attempt_at)
        VALUES ($1, $2, $3, COALESCE($4::jsonb, '{}'), COALESCE($5, 0), $6, $7)
@@ -160,8 +161,8 @@ export class DeletionRequestRepository {
          error = EXCLUDED.error,
          next_attempt_at = EXCLUDED.next_attempt_at,
          updated_at = now()
-       WHERE intake.request_areas.status NOT IN ('succeeded', 'failed', 'skipped')
-          OR EXCLUDED.status IN ('succeeded', 'failed', 'skipped')`,
+       WHERE intake.request_areas.status NOT IN ('succeeded', 'skipped')
+         AND (intake.request_areas.status <> 'failed' OR EXCLUDED.status IN ('succeeded', 'failed'))`,
       [
         requestId,
         area,
