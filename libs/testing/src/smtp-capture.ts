@@ -14,6 +14,8 @@ export class SmtpCapture {
   readonly messages: CapturedEmail[] = [];
   private server?: SMTPServer;
 
+  constructor(private readonly onMessage?: (message: CapturedEmail) => void) {}
+
   async start(port = 0): Promise<number> {
     this.server = new SMTPServer({
       authOptional: true,
@@ -22,12 +24,14 @@ export class SmtpCapture {
       onData: (stream, session, callback) => {
         simpleParser(stream)
           .then((mail) => {
-            this.messages.push({
+            const message: CapturedEmail = {
               from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
               to: session.envelope.rcptTo.map((recipient) => recipient.address),
               subject: mail.subject ?? '',
               text: mail.text ?? '',
-            });
+            };
+            this.messages.push(message);
+            this.onMessage?.(message);
             callback();
           })
           .catch((error: Error) => callback(error));
