@@ -10,7 +10,7 @@ import { ApiClient } from './support/api-client';
 import { waitForDirectory } from './support/directory-ready';
 
 /**
- * S3 answers DeleteObjects with 200 even when some keys fail. The archive
+ * S3 returns 200 for a DeleteObjects request even when some keys fail. The archive
  * area must not acknowledge such a purge as a success: it reports the
  * failed keys, retries, and acknowledges only once every object is gone.
  */

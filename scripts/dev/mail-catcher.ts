@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { SmtpCapture } from '@deletion/testing';
 
 /**
- * The development SMTP server: accepts every email on loopback, writes it to
- * MAIL_DIR as a text file and prints its subject and recipients.
+ * Runs the development SMTP server: it accepts every email on loopback,
+ * writes it to MAIL_DIR as a text file and prints its subject and recipients.
  */
 async function main(): Promise<void> {
   const port = Number(process.env.SMTP_PORT ?? 1025);

@@ -8,7 +8,7 @@ import { startProfilesArea } from '../../../e2e/support/platform';
 
 /**
  * A malformed purge order goes to the area's dead-letter topic with its
- * reason and never reaches the delete; the next order on the same partition
+ * reason and never reaches the delete. The next order on the same partition
  * is handled as usual.
  */
 describe('profiles area with a malformed purge.due', () => {

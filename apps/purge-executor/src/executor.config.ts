@@ -7,7 +7,7 @@ export const executorConfigSchema = z.object({
   ...kafkaVariables,
   HTTP_HOST: z.string().default('127.0.0.1'),
   HTTP_PORT: integerVariable(3002),
-  /** Product areas whose acknowledgement a purge waits for; an area that never answers keeps the request open until its deadline. */
+  /** Product areas whose acknowledgement a purge waits for; an area that never acknowledges keeps the request open until its deadline. */
   PURGE_AREAS: z
     .string()
     .default('archive,profiles,audiences')

@@ -1,11 +1,11 @@
 const DAY_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
 
-/** The UTC day of an instant as `YYYY-MM-DD`, the name of its folder in the archive. */
+/** Formats the UTC day of an instant as `YYYY-MM-DD`, the name of its folder in the archive. */
 export function archiveDay(instant: Date): string {
   return instant.toISOString().slice(0, 10);
 }
 
-/** The key of one archive object: `<workspaceId>/<sourceId>/<YYYY-MM-DD>/<name>`. */
+/** Builds the key of one archive object: `<workspaceId>/<sourceId>/<YYYY-MM-DD>/<name>`. */
 export function archiveObjectKey(workspaceId: string, sourceId: string, day: string, name: string): string {
   if (!DAY_PATTERN.test(day)) {
     throw new Error(`invalid archive day "${day}": use YYYY-MM-DD`);

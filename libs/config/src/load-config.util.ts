@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseDuration } from './duration.util';
 
-/** A zod type for a duration variable such as `5d`, parsed into milliseconds. */
+/** Builds a zod type for a duration variable such as `5d`, parsed into milliseconds. */
 export function durationVariable(defaultValue: string) {
   return z
     .string()

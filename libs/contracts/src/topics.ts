@@ -1,7 +1,7 @@
 /**
  * Every Kafka topic the platform produces or consumes. No other file names a
- * topic; services receive the physical name through `topicName`, which adds
- * the deployment's prefix (used to isolate test runs on one broker).
+ * topic. Services get the physical name from `topicName`, which adds the
+ * deployment's prefix, so test runs can share one broker.
  */
 export const TOPICS = {
   deletionRequested: 'deletion.requested',
@@ -30,7 +30,7 @@ export function topicName(prefix: string, topic: string): string {
   return `${prefix}${topic}`;
 }
 
-/** The dead-letter topic of one consumer group: where that consumer parks messages it can never process. */
+/** Returns the dead-letter topic of one consumer group, where that consumer parks messages it can never process. */
 export function deadLetterTopic(groupId: string): string {
   return `${groupId}.dlt`;
 }

@@ -49,7 +49,7 @@ export interface DeadLetter {
 
 /**
  * One consumer group that validates every message against its contract
- * before a handler sees it.
+ * before a handler receives it.
  *
  * - A message that is not a valid envelope, has an unknown type, or fails its
  *   schema, and a handler's `PermanentMessageError`, go to the group's

@@ -7,9 +7,9 @@ const LEADER_WAIT_MS = 30_000;
  * Creates topics that do not exist yet and waits until every partition has
  * a leader. Brokers run with topic auto-creation off, because kafkajs fails
  * to subscribe to a topic that the broker is still creating. kafkajs 2.2.4's
- * own `waitForLeaders` fails on a KRaft broker that answers "does not host
+ * own `waitForLeaders` fails on a KRaft broker that returns "does not host
  * this topic-partition" for a moment after creation, so the wait is done
- * here, retrying that answer.
+ * here, retrying that error.
  */
 export async function ensureTopics(kafka: Kafka, topics: string[], partitions = DEFAULT_TOPIC_PARTITIONS): Promise<void> {
   const admin = kafka.admin();

@@ -23,7 +23,7 @@ class ObservabilityController {
     @Inject(HEALTH_CHECKS) private readonly checks: Record<string, HealthCheck>,
   ) {}
 
-  /** Liveness and readiness: 200 when every dependency answers, 503 otherwise. */
+  /** Reports liveness and readiness: 200 when every dependency responds, 503 otherwise. */
   @Get('health')
   async health(@Res() response: Response): Promise<void> {
     const report = await runHealthChecks(this.checks);

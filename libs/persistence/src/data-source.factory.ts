@@ -4,7 +4,7 @@ import { DataSource, EntitySchema, MixedList } from 'typeorm';
 
 export interface ServiceDataSourceOptions {
   url: string;
-  /** The PostgreSQL schema that holds this service's tables; no other service writes to it. */
+  /** The PostgreSQL schema that contains this service's tables. No other service writes to it. */
   schema: string;
   entities: MixedList<Function | string | EntitySchema>;
   migrations: MixedList<Function | string>;
@@ -46,7 +46,7 @@ export async function ensureDatabase(url: string): Promise<void> {
       await client.query(`CREATE DATABASE "${database.replace(/"/g, '""')}"`);
     }
   } catch (error) {
-    // Two services starting together may both try to create it; the loser sees a duplicate.
+    // Two services starting together may both try to create it, and the second gets a duplicate error.
     if ((error as { code?: string }).code !== '42P04' && (error as { code?: string }).code !== '23505') {
       throw error;
     }

@@ -1,7 +1,7 @@
 /**
  * Rejects delete criteria that would match every row. ORMs turn an empty
  * criteria object, an empty array, or criteria whose values are all
- * `undefined` into a DELETE without a WHERE clause; in a deletion product
+ * `undefined` into a DELETE without a WHERE clause. In a deletion product
  * that empties a table of every tenant. Every delete in the platform passes
  * its criteria through this guard first.
  */

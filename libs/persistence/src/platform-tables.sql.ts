@@ -2,8 +2,8 @@ import { assertSchemaName } from './data-source.factory';
 
 /**
  * DDL of the outbox and inbox tables that every service keeps in its own
- * schema: the outbox holds events committed with a state change until the
- * relay publishes them; the inbox records consumed event ids so that a
+ * schema. The outbox contains events committed with a state change until the
+ * relay publishes them. The inbox records consumed event ids, so a
  * redelivered message is handled once.
  */
 export function messagingTablesUpSql(schemaName: string): string[] {

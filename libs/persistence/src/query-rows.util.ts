@@ -3,7 +3,7 @@ import { EntityManager } from 'typeorm';
 /**
  * Runs SQL and returns its rows. TypeORM's PostgreSQL driver returns
  * `[rows, rowCount]` for UPDATE and DELETE but plain rows for every other
- * command; this hides the difference, so `UPDATE ... RETURNING` reads like a SELECT.
+ * command. This hides the difference, so `UPDATE ... RETURNING` reads like a SELECT.
  */
 export async function queryRows<T>(manager: Pick<EntityManager, 'query'>, sql: string, parameters: unknown[] = []): Promise<T[]> {
   const result: unknown = await manager.query(sql, parameters);

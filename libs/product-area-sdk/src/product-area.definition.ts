@@ -15,8 +15,8 @@ export interface PurgeContext {
 }
 
 /**
- * What a product-area team writes to take part in purges: a name, the kinds of
- * deletion it holds data for, and the purge itself. Everything else
+ * Definition a product-area team writes to take part in purges: a name, the kinds of
+ * deletion it has data for, and the purge itself. Everything else
  * (subscription, deduplication, retries, acknowledgements) is the runner's job.
  */
 export interface ProductAreaDefinition {

@@ -28,7 +28,7 @@ interface ClaimedTask {
   request_id: string;
   job: PurgeJob;
   attempts: number;
-  /** What earlier, failed attempts removed. */
+  /** Counts of what earlier, failed attempts removed. */
   counts: PurgeCounts | null;
 }
 

@@ -15,7 +15,7 @@ export interface ServiceRuntimeOptions {
 }
 
 /**
- * What every service runs on: its data source (migrated), a Kafka client, and
+ * Shared base of every service: its data source (migrated), a Kafka client, and
  * an outbox writer with the relay that publishes it. Services create one at
  * start-up and close it last, after their consumers have stopped.
  */

@@ -53,7 +53,7 @@ function account(email: string, name: string, memberships: FixtureAccount['membe
 }
 
 /**
- * The standard directory: `acme` and `acme-eu` (a slug that shares a
+ * Builds the standard directory: `acme` and `acme-eu` (a slug that shares a
  * prefix) administered by ada, `globex` by gil, bob a member of `acme`, and
  * an operator.
  */

@@ -4,10 +4,10 @@ import { AddressInfo } from 'node:net';
 
 /**
  * An HTTP proxy on loopback in front of a real S3-compatible server, for
- * tests that must see or bend what the platform sends: it records every
- * request (and the key count of each DeleteObjects), and while `failingKeys`
- * is not empty it answers DeleteObjects itself, deleting the other keys on
- * the real server and reporting the failing ones as `AccessDenied` in a 200
+ * tests that inspect or alter what the platform sends. It records every
+ * request and the key count of each DeleteObjects. While `failingKeys` is not
+ * empty, it handles DeleteObjects itself: it deletes the other keys on the
+ * real server and reports the failing ones as `AccessDenied` in a 200
  * response, as S3 does for keys it cannot delete.
  */
 export class S3FaultProxy {

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { SmtpCapture } from './smtp-capture';
 
-/** Where the components that `npm test` started are; each can be overridden to test against other servers. */
+/** Returns the addresses of the components that `npm test` started; each can be overridden to test against other servers. */
 export function testComponents() {
   return {
     kafkaBrokers: process.env.TEST_KAFKA_BROKERS ?? '127.0.0.1:29092',

@@ -1,14 +1,14 @@
 export interface WaitOptions {
   timeoutMs?: number;
   intervalMs?: number;
-  /** What is awaited, for the failure message: "request r-1 to complete". */
+  /** Description of the awaited condition, for the failure message: "request r-1 to complete". */
   description: string;
 }
 
 /**
  * Polls `probe` until it returns a value other than undefined/false, and
  * returns that value. Fails with the description and the last error or value
- * seen, so a timeout says what was missing.
+ * seen, so a timeout names what was missing.
  */
 export async function waitFor<T>(probe: () => Promise<T | undefined | false> | T | undefined | false, options: WaitOptions): Promise<T> {
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);

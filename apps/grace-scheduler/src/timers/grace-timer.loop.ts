@@ -13,7 +13,7 @@ interface DueTimer {
 /**
  * Fires timers whose grace period has ended by the database clock, never
  * earlier. Claiming with `FOR UPDATE SKIP LOCKED` lets several scheduler
- * instances share the work; firing a timer and writing its `grace.elapsed`
+ * instances share the work. Firing a timer and writing its `grace.elapsed`
  * event commit together, so a crash neither loses nor repeats a firing.
  */
 export class GraceTimerLoop {

@@ -14,8 +14,8 @@ export interface PrefixPurgeResult {
 /**
  * Deletes every object under a prefix: one ListObjectsV2 page at a time
  * (following continuation tokens to the end), each page removed with one
- * DeleteObjects of at most 1,000 keys. DeleteObjects answers 200 even when
- * some keys fail, so the per-key `Errors` are collected and reported; the
+ * DeleteObjects of at most 1,000 keys. DeleteObjects returns 200 even when
+ * some keys fail, so the per-key `Errors` are collected and reported. The
  * purge goes on through the remaining pages.
  */
 export class ArchivePurger {

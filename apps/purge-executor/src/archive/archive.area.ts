@@ -7,7 +7,7 @@ import { workspaceArchivePrefix } from './archive-prefix.util';
 const FAILED_KEY_SAMPLE = 20;
 
 /**
- * The raw-event archive as a product area: a workspace purge removes every
+ * Creates the raw-event archive's product area: a workspace purge removes every
  * object under `<workspaceId>/`. Keys that S3 fails to delete fail the
  * attempt, so the area is retried and never acknowledges a partial purge as success.
  */

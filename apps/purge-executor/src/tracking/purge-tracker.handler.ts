@@ -33,8 +33,8 @@ const FINAL_AREA_STATUSES = new Set(['succeeded', 'failed', 'skipped']);
  *
  * Acknowledgements are keyed by (request, area): a duplicate or a replay
  * after a rebalance updates the same row, so it is never counted twice. An
- * acknowledgement may arrive before the `purge.due` it answers (they travel
- * on different topics); it is stored and counted once the purge is known.
+ * acknowledgement may arrive before its `purge.due`, because the two travel
+ * on different topics. It is stored then and counted once the purge is known.
  * Both paths take the same per-request advisory lock, so the final
  * `deletion.completed` is published exactly once.
  */

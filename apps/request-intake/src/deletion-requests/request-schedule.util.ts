@@ -19,14 +19,14 @@ export function computeRequestSchedule(
 }
 
 /**
- * Whether the grace period is over at `now`. The end instant itself belongs
+ * Tells whether the grace period is over at `now`. The end instant itself belongs
  * to the purge: at exactly `graceEndsAt` the request can no longer be cancelled.
  */
 export function hasGracePeriodEnded(graceEndsAt: Date | null, now: Date): boolean {
   return graceEndsAt === null || now.getTime() >= graceEndsAt.getTime();
 }
 
-/** Whether a request can still be cancelled at `now`: it is scheduled and its grace period has not ended. */
+/** Tells whether a request can still be cancelled at `now`: it is scheduled and its grace period has not ended. */
 export function isCancellable(status: RequestStatus, graceEndsAt: Date | null, now: Date): boolean {
   return status === 'scheduled' && !hasGracePeriodEnded(graceEndsAt, now);
 }

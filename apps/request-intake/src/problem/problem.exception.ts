@@ -5,7 +5,7 @@ export interface ProblemDetails {
   code: string;
   status: number;
   title: string;
-  /** What went wrong with which value, and what to do about it. */
+  /** Explanation naming the failing value and the fix. */
   detail: string;
   /** The request field the problem is about, where there is one (`workspace`, `kind`, ...). */
   field?: string;

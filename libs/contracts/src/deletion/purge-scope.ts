@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * What a purge removes inside its workspace. Only the workspace scope exists
+ * Scope of a purge inside its workspace. Only the workspace scope exists
  * so far; other scopes (end users, a source's days) extend this union.
  */
 export const workspaceScopeSchema = z.object({ type: z.literal('workspace') });

@@ -36,7 +36,7 @@ export const sourceCreatedV1 = defineMessage(
 
 export const platformRoleSchema = z.enum(['operator']);
 
-/** An account as the platform's sign-in service knows it. The password arrives only as a bcrypt hash. */
+/** An account as the platform's sign-in service stores it. The password arrives only as a bcrypt hash. */
 export const accountCreatedV1 = defineMessage(
   TOPICS.platformAccounts,
   'account.created',

@@ -9,7 +9,7 @@ export interface OutgoingRecord {
   headers: Record<string, string>;
 }
 
-/** What the relay needs from Kafka: send records and resolve once the broker has acknowledged them all. */
+/** The part of a Kafka producer the relay uses: `publish` resolves once the broker has acknowledged every record. */
 export interface RecordPublisher {
   publish(records: OutgoingRecord[]): Promise<void>;
 }
