@@ -13,6 +13,7 @@ export interface DeletionRequestRow {
   requested_by: string;
   scope: PurgeScope;
   reason: string | null;
+  ticket: string | null;
   created_at: Date;
   grace_ends_at: Date | null;
   deadline: Date;
@@ -39,9 +40,31 @@ export interface NewDeletionRequest {
   requestedBy: string;
   scope: PurgeScope;
   reason: string | null;
+  ticket: string | null;
   createdAt: Date;
   graceEndsAt: Date | null;
   deadline: Date;
+}
+
+export interface AuditEventRow {
+  id: string;
+  occurred_at: Date;
+  actor: string;
+  action: string;
+  reason: string | null;
+  ticket: string | null;
+  details: Record<string, unknown>;
+}
+
+export interface RequestListFilter {
+  /** Only requests the account requested or whose workspace it administers; undefined for operators, who see all. */
+  visibleTo?: string;
+  workspaceId?: string;
+  status?: RequestStatus;
+  kind?: DeletionKind;
+  /** Position after which the page starts: the `created_at` and id of the last request of the previous page. */
+  after?: { createdAt: Date; id: string };
+  limit: number;
 }
 
 export interface AuditEntry {
@@ -64,8 +87,8 @@ export class DeletionRequestRepository {
   async insert(request: NewDeletionRequest): Promise<void> {
     await this.manager.query(
       `INSERT INTO intake.deletion_requests
-         (id, kind, status, workspace_id, requested_by, scope, reason, created_at, grace_ends_at, deadline, due_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::timestamptz, $9, $10, CASE WHEN $3::text = 'due' THEN $8::timestamptz END)`,
+         (id, kind, status, workspace_id, requested_by, scope, reason, ticket, created_at, grace_ends_at, deadline, due_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::timestamptz, $10, $11, CASE WHEN $3::text = 'due' THEN $9::timestamptz END)`,
       [
         request.id,
         request.kind,
@@ -74,6 +97,7 @@ export class DeletionRequestRepository {
         request.requestedBy,
         JSON.stringify(request.scope),
         request.reason,
+        request.ticket,
         request.createdAt,
         request.graceEndsAt,
         request.deadline,
@@ -197,6 +221,50 @@ export class DeletionRequestRepository {
     );
   }
 
+  /** Lists requests newest first, one page at a time, by keyset on (created_at, id). */
+  async list(filter: RequestListFilter): Promise<DeletionRequestRow[]> {
+    const conditions: string[] = [];
+    const parameters: unknown[] = [];
+    const add = (sql: string, value: unknown) => {
+      parameters.push(value);
+      conditions.push(sql.replace('?', `$${parameters.length}`));
+    };
+    if (filter.visibleTo) {
+      parameters.push(filter.visibleTo);
+      const account = `$${parameters.length}::uuid`;
+      conditions.push(
+        `(r.requested_by = ${account} OR r.workspace_id IN (
+           SELECT m.workspace_id FROM intake.memberships m WHERE m.account_id = ${account} AND m.role = 'admin'))`,
+      );
+    }
+    if (filter.workspaceId) {
+      add('r.workspace_id = ?', filter.workspaceId);
+    }
+    if (filter.status) {
+      add('r.status = ?', filter.status);
+    }
+    if (filter.kind) {
+      add('r.kind = ?', filter.kind);
+    }
+    if (filter.after) {
+      parameters.push(filter.after.createdAt, filter.after.id);
+      conditions.push(`(r.created_at, r.id) < ($${parameters.length - 1}::timestamptz, $${parameters.length}::uuid)`);
+    }
+    parameters.push(filter.limit);
+    const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+    return this.manager.query(
+      `${SELECT_REQUEST} ${where} ORDER BY r.created_at DESC, r.id DESC LIMIT $${parameters.length}`,
+      parameters,
+    );
+  }
+
+  async listAudit(requestId: string): Promise<AuditEventRow[]> {
+    return this.manager.query(
+      'SELECT id, occurred_at, actor, action, reason, ticket, details FROM intake.audit_events WHERE request_id = $1 ORDER BY id',
+      [requestId],
+    );
+  }
+
   async toView(row: DeletionRequestRow, now: Date): Promise<DeletionRequestView> {
     return {
       id: row.id,
@@ -206,6 +274,7 @@ export class DeletionRequestRepository {
       workspace: row.workspace_slug,
       requestedBy: row.requested_by,
       reason: row.reason,
+      ticket: row.ticket,
       createdAt: row.created_at.toISOString(),
       graceEndsAt: row.grace_ends_at?.toISOString() ?? null,
       deadline: row.deadline.toISOString(),

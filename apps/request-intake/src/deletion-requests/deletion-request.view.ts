@@ -18,6 +18,7 @@ export interface DeletionRequestView {
   workspace: string | null;
   requestedBy: string;
   reason: string | null;
+  ticket: string | null;
   createdAt: string;
   graceEndsAt: string | null;
   deadline: string;
@@ -27,4 +28,20 @@ export interface DeletionRequestView {
   completedAt: string | null;
   areas: AreaProgressView[];
   receipt: Array<{ area: string; status: string; counts: Record<string, number>; error: string | null }> | null;
+}
+
+export interface AuditEventView {
+  occurredAt: string;
+  /** The account id of the person who acted, or `system:<service>` for the platform. */
+  actor: string;
+  action: string;
+  reason: string | null;
+  ticket: string | null;
+  details: Record<string, unknown>;
+}
+
+export interface DeletionRequestPage {
+  items: DeletionRequestView[];
+  /** Pass as `cursor` to get the next page; null on the last page. */
+  nextCursor: string | null;
 }

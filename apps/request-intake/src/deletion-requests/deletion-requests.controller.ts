@@ -1,16 +1,20 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
 import { z } from 'zod';
 import { Caller } from '../auth/caller';
 import { CurrentCaller, JwtAuthGuard } from '../auth/jwt-auth.guard';
-import { ZodBodyPipe } from '../problem/zod-body.pipe';
+import { IdempotentResult, parseIdempotencyKey } from '../idempotency/idempotency.store';
+import { ZodValidationPipe } from '../problem/zod-validation.pipe';
 import {
   CancelDeletionRequestBody,
   CreateDeletionRequestBody,
+  ListDeletionRequestsQuery,
   cancelDeletionRequestBodySchema,
   createDeletionRequestBodySchema,
+  listDeletionRequestsQuerySchema,
 } from './deletion-request.schemas';
-import { DeletionRequestView } from './deletion-request.view';
+import { AuditEventView, DeletionRequestPage, DeletionRequestView } from './deletion-request.view';
 import { DeletionRequestsService } from './deletion-requests.service';
 
 function openApiSchema(schema: z.ZodType): Record<string, unknown> {
@@ -19,6 +23,20 @@ function openApiSchema(schema: z.ZodType): Record<string, unknown> {
 }
 
 const problemResponse = { description: 'application/problem+json naming the field and the fix' };
+
+const idempotencyHeader = {
+  name: 'Idempotency-Key',
+  required: false,
+  description:
+    'Makes a retried POST safe: the same key and body return the first response (with the header Idempotent-Replayed: true); the same key with another body is a 409.',
+};
+
+function unwrap(result: IdempotentResult<DeletionRequestView>, response: Response): DeletionRequestView {
+  if (result.replayed) {
+    response.setHeader('Idempotent-Replayed', 'true');
+  }
+  return result.value;
+}
 
 @ApiTags('deletion requests')
 @ApiBearerAuth()
@@ -32,23 +50,44 @@ export class DeletionRequestsController {
   @ApiOperation({
     summary: 'Request a deletion',
     description:
-      'A workspace deletion is accepted for an admin of the workspace. It starts a grace period (GRACE_PERIOD, 5 days by default) during which it can be cancelled; then every product area purges the workspace.',
+      'A workspace deletion is accepted for an admin of the workspace, a purge on a ticket for an operator. Both start a grace period (GRACE_PERIOD, 5 days by default) during which they can be cancelled; then every product area purges the workspace. `workspace` takes a slug or an id.',
   })
+  @ApiHeader(idempotencyHeader)
   @ApiBody({
     schema: openApiSchema(createDeletionRequestBodySchema),
-    examples: { workspace: { value: { kind: 'workspace', workspace: 'acme', reason: 'Closing our account' } } },
+    examples: {
+      workspace: { value: { kind: 'workspace', workspace: 'acme', reason: 'Closing our account' } },
+      purge: { value: { kind: 'purge', workspace: 'acme', ticket: 'SUP-4711' } },
+    },
   })
   @ApiResponse({ status: 202, description: 'Accepted: the request with status "scheduled", graceEndsAt and deadline' })
   @ApiResponse({ status: 400, ...problemResponse })
   @ApiResponse({ status: 401, ...problemResponse })
-  @ApiResponse({ status: 403, description: 'The caller is not an admin of the workspace' })
+  @ApiResponse({ status: 403, description: 'The caller is not an admin of the workspace (kind workspace) or not an operator (kind purge)' })
   @ApiResponse({ status: 404, description: 'No workspace has that slug or id' })
-  @ApiResponse({ status: 409, description: 'The workspace already has an open deletion request' })
-  create(
+  @ApiResponse({ status: 409, description: 'The workspace already has an open deletion request, or the Idempotency-Key was used for another request' })
+  async create(
     @CurrentCaller() caller: Caller,
-    @Body(new ZodBodyPipe(createDeletionRequestBodySchema)) body: CreateDeletionRequestBody,
+    @Body(new ZodValidationPipe(createDeletionRequestBodySchema)) body: CreateDeletionRequestBody,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) response: Response,
   ): Promise<DeletionRequestView> {
-    return this.service.create(caller, body);
+    return unwrap(await this.service.create(caller, body, parseIdempotencyKey(idempotencyKey)), response);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List the requests the caller may see, newest first; operators see all' })
+  @ApiQuery({ name: 'workspace', required: false, description: 'workspace slug or id' })
+  @ApiQuery({ name: 'status', required: false, enum: ['scheduled', 'due', 'purging', 'completed', 'failed', 'cancelled'] })
+  @ApiQuery({ name: 'kind', required: false, enum: ['workspace', 'purge'] })
+  @ApiQuery({ name: 'limit', required: false, description: '1 to 100, default 20' })
+  @ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page' })
+  @ApiResponse({ status: 200, description: '{ items, nextCursor }' })
+  list(
+    @CurrentCaller() caller: Caller,
+    @Query(new ZodValidationPipe(listDeletionRequestsQuerySchema)) query: ListDeletionRequestsQuery,
+  ): Promise<DeletionRequestPage> {
+    return this.service.list(caller, query);
   }
 
   @Get(':id')
@@ -59,18 +98,29 @@ export class DeletionRequestsController {
     return this.service.get(caller, id);
   }
 
+  @Get(':id/audit')
+  @ApiOperation({ summary: "Show a request's append-only audit trail: who did what, when (UTC), why and on which ticket" })
+  @ApiResponse({ status: 200, description: 'The audit events, oldest first' })
+  @ApiResponse({ status: 404, description: 'No such request, or the caller may not see it' })
+  audit(@CurrentCaller() caller: Caller, @Param('id') id: string): Promise<AuditEventView[]> {
+    return this.service.audit(caller, id);
+  }
+
   @Post(':id/cancel')
   @HttpCode(200)
   @ApiOperation({ summary: 'Cancel a request during its grace period (admins of the workspace and operators)' })
+  @ApiHeader(idempotencyHeader)
   @ApiBody({ required: false, schema: openApiSchema(cancelDeletionRequestBodySchema) })
   @ApiResponse({ status: 200, description: 'Cancelled; nothing is purged' })
   @ApiResponse({ status: 403, description: 'The caller is neither an admin of the workspace nor an operator' })
   @ApiResponse({ status: 409, description: 'The grace period has ended and the purge has begun; it cannot be cancelled' })
-  cancel(
+  async cancel(
     @CurrentCaller() caller: Caller,
     @Param('id') id: string,
-    @Body(new ZodBodyPipe(cancelDeletionRequestBodySchema, { optional: true })) body: CancelDeletionRequestBody,
+    @Body(new ZodValidationPipe(cancelDeletionRequestBodySchema, { optional: true })) body: CancelDeletionRequestBody,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) response: Response,
   ): Promise<DeletionRequestView> {
-    return this.service.cancel(caller, id, body);
+    return unwrap(await this.service.cancel(caller, id, body, parseIdempotencyKey(idempotencyKey)), response);
   }
 }

@@ -6,14 +6,17 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Caller } from '../auth/caller';
 import { DirectoryRepository } from '../directory/directory.repository';
 import { INTAKE_CONFIG, IntakeConfig } from '../intake.config';
+import { IdempotencyStore, IdempotentResult, hashRequestBody } from '../idempotency/idempotency.store';
 import { problems } from '../problem/problem.exception';
 import { INTAKE_DATA_SOURCE, INTAKE_OUTBOX } from '../runtime.tokens';
-import { CancelDeletionRequestBody, CreateDeletionRequestBody } from './deletion-request.schemas';
+import { findVisibleRequest, requireAdminOrOperator } from './deletion-request-access';
+import { CancelDeletionRequestBody, CreateDeletionRequestBody, ListDeletionRequestsQuery } from './deletion-request.schemas';
 import { DeletionRequestRepository, DeletionRequestRow } from './deletion-request.repository';
-import { DeletionRequestView } from './deletion-request.view';
+import { AuditEventView, DeletionRequestPage, DeletionRequestView } from './deletion-request.view';
+import { decodeCursor, encodeCursor } from './request-cursor.util';
 import { computeRequestSchedule } from './request-schedule.util';
 
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const UNIQUE_VIOLATION = '23505';
 
 /**
  * Accepts, shows and cancels deletion requests. Every state change is
@@ -29,25 +32,41 @@ export class DeletionRequestsService {
     @Inject(INTAKE_CONFIG) private readonly config: IntakeConfig,
   ) {}
 
-  async create(caller: Caller, body: CreateDeletionRequestBody): Promise<DeletionRequestView> {
-    const view = await this.dataSource.transaction(async (manager) => {
+  async create(caller: Caller, body: CreateDeletionRequestBody, idempotencyKey?: string): Promise<IdempotentResult<DeletionRequestView>> {
+    const result = await this.runIdempotent(caller, idempotencyKey, 'POST /v1/deletion-requests', body, 202, (manager) =>
+      this.createInTransaction(manager, caller, body),
+    );
+    if (!result.replayed) {
+      const view = result.value;
+      this.logger.log(`request ${view.id}: ${view.kind} deletion of workspace ${view.workspaceId} accepted (${view.status})`);
+    }
+    return result;
+  }
+
+  private async createInTransaction(manager: EntityManager, caller: Caller, body: CreateDeletionRequestBody): Promise<DeletionRequestView> {
       const directory = new DirectoryRepository(manager);
       const requests = new DeletionRequestRepository(manager);
 
+      if (body.kind === 'purge' && !caller.isOperator) {
+        throw problems.forbidden('only an operator may purge a workspace on a ticket; workspace admins use kind "workspace"');
+      }
       const workspace = await directory.findWorkspace(body.workspace);
       if (!workspace) {
         throw problems.notFound(
           'workspace-not-found',
-          `workspace "${body.workspace}" does not exist; give the exact slug or id of a workspace you administer`,
+          `workspace "${body.workspace}" does not exist; give the exact slug or id of the workspace`,
           'workspace',
         );
       }
-      const role = await directory.findRole(workspace.id, caller.accountId);
-      if (role !== 'admin') {
-        throw problems.forbidden(
-          `only an admin of workspace "${workspace.slug}" may delete it, and the caller is ${role ? `a ${role}` : 'not a member'}; ask one of its admins`,
-        );
+      if (body.kind === 'workspace') {
+        const role = await directory.findRole(workspace.id, caller.accountId);
+        if (role !== 'admin') {
+          throw problems.forbidden(
+            `only an admin of workspace "${workspace.slug}" may delete it, and the caller is ${role ? `a ${role}` : 'not a member'}; ask one of its admins`,
+          );
+        }
       }
+      const ticket = body.kind === 'purge' ? body.ticket : null;
       const open = await requests.findOpenWorkspacePurge(workspace.id);
       if (open) {
         throw problems.conflict(
@@ -71,6 +90,7 @@ export class DeletionRequestsService {
         requestedBy: caller.accountId,
         scope,
         reason: body.reason ?? null,
+        ticket,
         createdAt,
         graceEndsAt: schedule.graceEndsAt,
         deadline: schedule.deadline,
@@ -80,6 +100,7 @@ export class DeletionRequestsService {
         actor: caller.accountId,
         action: 'requested',
         reason: body.reason,
+        ticket,
         details: { kind: body.kind, workspace: workspace.slug, graceEndsAt: schedule.graceEndsAt?.toISOString() ?? null },
       });
 
@@ -107,24 +128,73 @@ export class DeletionRequestsService {
 
       const row = await requests.find(id);
       return requests.toView(row as DeletionRequestRow, new Date());
-    });
-    this.logger.log(`request ${view.id}: ${view.kind} deletion of workspace ${view.workspaceId} accepted (${view.status})`);
-    return view;
   }
 
   async get(caller: Caller, id: string): Promise<DeletionRequestView> {
     return this.dataSource.transaction(async (manager) => {
       const requests = new DeletionRequestRepository(manager);
-      const row = await this.findVisible(manager, caller, id);
+      const row = await findVisibleRequest(manager, caller, id);
       return requests.toView(row, new Date());
     });
   }
 
-  async cancel(caller: Caller, id: string, body: CancelDeletionRequestBody): Promise<DeletionRequestView> {
-    const view = await this.dataSource.transaction(async (manager) => {
+  async list(caller: Caller, query: ListDeletionRequestsQuery): Promise<DeletionRequestPage> {
+    return this.dataSource.transaction(async (manager) => {
       const requests = new DeletionRequestRepository(manager);
-      const row = await this.findVisible(manager, caller, id);
-      await this.requireAdminOrOperator(manager, caller, row);
+      let workspaceId: string | undefined;
+      if (query.workspace) {
+        const workspace = await new DirectoryRepository(manager).findWorkspace(query.workspace);
+        if (!workspace) {
+          return { items: [], nextCursor: null };
+        }
+        workspaceId = workspace.id;
+      }
+      const rows = await requests.list({
+        visibleTo: caller.isOperator ? undefined : caller.accountId,
+        workspaceId,
+        status: query.status,
+        kind: query.kind,
+        after: query.cursor ? decodeCursor(query.cursor) : undefined,
+        limit: query.limit + 1,
+      });
+      const page = rows.slice(0, query.limit);
+      const now = new Date();
+      const items = [];
+      for (const row of page) {
+        items.push(await requests.toView(row, now));
+      }
+      const last = page[page.length - 1];
+      return { items, nextCursor: rows.length > query.limit && last ? encodeCursor(last.created_at, last.id) : null };
+    });
+  }
+
+  async audit(caller: Caller, id: string): Promise<AuditEventView[]> {
+    return this.dataSource.transaction(async (manager) => {
+      const row = await findVisibleRequest(manager, caller, id);
+      const events = await new DeletionRequestRepository(manager).listAudit(row.id);
+      return events.map((event) => ({
+        occurredAt: event.occurred_at.toISOString(),
+        actor: event.actor,
+        action: event.action,
+        reason: event.reason,
+        ticket: event.ticket,
+        details: event.details,
+      }));
+    });
+  }
+
+  async cancel(caller: Caller, id: string, body: CancelDeletionRequestBody, idempotencyKey?: string): Promise<IdempotentResult<DeletionRequestView>> {
+    const result = await this.runIdempotent(caller, idempotencyKey, `POST /v1/deletion-requests/${id}/cancel`, body, 200, (manager) =>
+      this.cancelInTransaction(manager, caller, id, body),
+    );
+    this.logger.log(`request ${id}: cancel by ${caller.accountId} left it ${result.value.status}`);
+    return result;
+  }
+
+  private async cancelInTransaction(manager: EntityManager, caller: Caller, id: string, body: CancelDeletionRequestBody): Promise<DeletionRequestView> {
+      const requests = new DeletionRequestRepository(manager);
+      const row = await findVisibleRequest(manager, caller, id);
+      await requireAdminOrOperator(manager, caller, row, 'cancel');
 
       if (row.status === 'cancelled') {
         return requests.toView(row, new Date());
@@ -155,9 +225,47 @@ export class DeletionRequestsService {
         },
       });
       return requests.toView((await requests.find(id)) as DeletionRequestRow, new Date());
-    });
-    this.logger.log(`request ${id}: cancel by ${caller.accountId} left it ${view.status}`);
-    return view;
+  }
+
+  /**
+   * Runs `work` in a transaction that also checks and records the caller's
+   * Idempotency-Key. A concurrent request can win a unique index first (the
+   * same key, or an open purge of the same workspace); this transaction is
+   * then rolled back and run once more, and sees the winner's rows.
+   */
+  private async runIdempotent<T>(
+    caller: Caller,
+    idempotencyKey: string | undefined,
+    operation: string,
+    body: unknown,
+    status: number,
+    work: (manager: EntityManager) => Promise<T>,
+  ): Promise<IdempotentResult<T>> {
+    const requestHash = hashRequestBody(operation, body);
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.dataSource.transaction(async (manager) => {
+          const store = new IdempotencyStore(manager);
+          if (idempotencyKey) {
+            const replay = await store.findReplay<T>(caller.accountId, idempotencyKey, operation, requestHash);
+            if (replay !== undefined) {
+              return { value: replay, replayed: true };
+            }
+          }
+          const value = await work(manager);
+          if (idempotencyKey) {
+            await store.save(caller.accountId, idempotencyKey, operation, requestHash, status, value);
+          }
+          return { value, replayed: false };
+        });
+      } catch (error) {
+        if (attempt === 1 && (error as { driverError?: { code?: string } }).driverError?.code === UNIQUE_VIOLATION) {
+          this.logger.warn(`${operation}: a concurrent request won a unique index; running it again`);
+          continue;
+        }
+        throw error;
+      }
+    }
   }
 
   /**
@@ -191,35 +299,5 @@ export class DeletionRequestsService {
         deadline: row.deadline.toISOString(),
       },
     });
-  }
-
-  /** Loads a request the caller may see; one the caller may not see is reported as missing, so ids do not leak. */
-  private async findVisible(manager: EntityManager, caller: Caller, id: string): Promise<DeletionRequestRow> {
-    if (!UUID_PATTERN.test(id)) {
-      throw problems.validation([{ field: 'id', detail: `"${id}" is not a request id; request ids are UUIDs` }]);
-    }
-    const row = await new DeletionRequestRepository(manager).find(id);
-    const notFound = problems.notFound('request-not-found', `deletion request ${id} does not exist or is not visible to the caller`);
-    if (!row) {
-      throw notFound;
-    }
-    if (caller.isOperator || row.requested_by === caller.accountId) {
-      return row;
-    }
-    const role = await new DirectoryRepository(manager).findRole(row.workspace_id, caller.accountId);
-    if (role !== 'admin') {
-      throw notFound;
-    }
-    return row;
-  }
-
-  private async requireAdminOrOperator(manager: EntityManager, caller: Caller, row: DeletionRequestRow): Promise<void> {
-    if (caller.isOperator) {
-      return;
-    }
-    const role = await new DirectoryRepository(manager).findRole(row.workspace_id, caller.accountId);
-    if (role !== 'admin') {
-      throw problems.forbidden(`only an admin of the workspace or an operator may cancel request ${row.id}`);
-    }
   }
 }

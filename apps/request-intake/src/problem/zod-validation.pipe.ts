@@ -2,8 +2,8 @@ import { PipeTransform } from '@nestjs/common';
 import { z } from 'zod';
 import { problems } from './problem.exception';
 
-/** Validates a request body with a zod schema; every failing field is named in the 400 problem. */
-export class ZodBodyPipe<TSchema extends z.ZodType> implements PipeTransform<unknown, z.infer<TSchema>> {
+/** Validates a request body or query with a zod schema; every failing field is named in the 400 problem. */
+export class ZodValidationPipe<TSchema extends z.ZodType> implements PipeTransform<unknown, z.infer<TSchema>> {
   constructor(
     private readonly schema: TSchema,
     private readonly options: { optional?: boolean } = {},

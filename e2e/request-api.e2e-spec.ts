@@ -1,0 +1,187 @@
+import { EventPublisher } from '@deletion/kafka';
+import { TestEnvironment, findAccount, findWorkspace, publishDirectory, signDevelopmentToken, standardDirectory } from '@deletion/testing';
+import { RunningIntake, startIntake } from '../apps/request-intake/src/intake.app';
+import { loadIntakeConfig } from '../apps/request-intake/src/intake.config';
+import { ApiClient } from './support/api-client';
+import { waitForDirectory } from './support/directory-ready';
+
+/** Idempotency keys, operator purges on a ticket, listing and the audit trail, against request-intake alone. */
+describe('deletion request API', () => {
+  const env = new TestEnvironment();
+  const fixture = standardDirectory();
+  let intake: RunningIntake;
+  const client = (email: string) => {
+    const account = findAccount(fixture, email);
+    return new ApiClient(intake.url, signDevelopmentToken(env.jwtSecret, account.id, account.operator ? ['operator'] : []));
+  };
+  const requestCount = async () => Number((await env.query<{ count: string }>('SELECT count(*) FROM intake.deletion_requests'))[0].count);
+
+  beforeAll(async () => {
+    await env.start();
+    intake = await startIntake(loadIntakeConfig(env.env({ GRACE_PERIOD: '1h' })));
+    const publisher = new EventPublisher(env.kafka, env.topicPrefix);
+    await publishDirectory(publisher, fixture);
+    await publisher.disconnect();
+    await waitForDirectory(env, fixture);
+  });
+
+  afterAll(async () => {
+    await intake?.close();
+    await env.dispose();
+  });
+
+  describe('Idempotency-Key', () => {
+    it('returns the first response for a retry', async () => {
+      const ada = client('ada@acme.test');
+      const first = await ada.post('/v1/deletion-requests', { kind: 'workspace', workspace: 'acme-eu' }, { 'Idempotency-Key': 'retry-1' });
+      const again = await ada.post('/v1/deletion-requests', { workspace: 'acme-eu', kind: 'workspace' }, { 'Idempotency-Key': 'retry-1' });
+
+      expect(first.status).toBe(202);
+      expect(again.status).toBe(202);
+      expect(again.body.id).toBe(first.body.id);
+      expect(await requestCount()).toBe(1);
+    });
+
+    it('rejects the key with another body', async () => {
+      const response = await client('ada@acme.test').post(
+        '/v1/deletion-requests',
+        { kind: 'workspace', workspace: 'acme' },
+        { 'Idempotency-Key': 'retry-1' },
+      );
+      expect(response.status).toBe(409);
+      expect(response.body.code).toBe('idempotency-key-reused');
+      expect(await requestCount()).toBe(1);
+    });
+
+    it('creates one request for concurrent retries', async () => {
+      const gil = client('gil@globex.test');
+      const responses = await Promise.all(
+        [1, 2, 3].map(() => gil.post('/v1/deletion-requests', { kind: 'workspace', workspace: 'globex' }, { 'Idempotency-Key': 'burst' })),
+      );
+      expect(responses.map((response) => response.status)).toEqual([202, 202, 202]);
+      expect(new Set(responses.map((response) => response.body.id)).size).toBe(1);
+      expect(await requestCount()).toBe(2);
+    });
+
+    it('rejects a malformed key', async () => {
+      const response = await client('ada@acme.test').post('/v1/deletion-requests', { kind: 'workspace', workspace: 'acme' }, { 'Idempotency-Key': 'has space' });
+      expect(response.status).toBe(400);
+      expect(response.body.field).toBe('Idempotency-Key');
+    });
+
+    it('replays a cancel', async () => {
+      const ada = client('ada@acme.test');
+      const [request] = (await ada.get('/v1/deletion-requests?workspace=acme-eu')).body.items;
+      const first = await ada.post(`/v1/deletion-requests/${request.id}/cancel`, { reason: 'mistake' }, { 'Idempotency-Key': 'cancel-1' });
+      const again = await ada.post(`/v1/deletion-requests/${request.id}/cancel`, { reason: 'mistake' }, { 'Idempotency-Key': 'cancel-1' });
+      expect(first.status).toBe(200);
+      expect(again.status).toBe(200);
+      expect(again.body.status).toBe('cancelled');
+    });
+  });
+
+  describe('purge on a ticket', () => {
+    it('rejects a workspace admin', async () => {
+      const response = await client('ada@acme.test').post('/v1/deletion-requests', { kind: 'purge', workspace: 'acme', ticket: 'SUP-1' });
+      expect(response.status).toBe(403);
+    });
+
+    it('requires a ticket', async () => {
+      const response = await client('ops@platform.test').post('/v1/deletion-requests', { kind: 'purge', workspace: 'acme' });
+      expect(response.status).toBe(400);
+      expect(response.body.field).toBe('ticket');
+    });
+
+    it('rejects a blank workspace slug', async () => {
+      const response = await client('ops@platform.test').post('/v1/deletion-requests', { kind: 'purge', workspace: '', ticket: 'SUP-1' });
+      expect(response.status).toBe(400);
+      expect(response.body.field).toBe('workspace');
+    });
+
+    it('schedules a purge by workspace id', async () => {
+      const acme = findWorkspace(fixture, 'acme');
+      const response = await client('ops@platform.test').post('/v1/deletion-requests', { kind: 'purge', workspace: acme.id, ticket: 'SUP-4711' });
+      expect(response.status).toBe(202);
+      expect(response.body.status).toBe('scheduled');
+      expect(response.body.workspaceId).toBe(acme.id);
+      expect(response.body.workspace).toBe('acme');
+      expect(response.body.ticket).toBe('SUP-4711');
+    });
+  });
+
+  describe('listing', () => {
+    it('shows an admin only their workspaces', async () => {
+      const page = (await client('ada@acme.test').get('/v1/deletion-requests')).body;
+      expect(page.items.map((item: { workspace: string }) => item.workspace).sort()).toEqual(['acme', 'acme-eu']);
+    });
+
+    it('shows a member nothing', async () => {
+      const page = (await client('bob@acme.test').get('/v1/deletion-requests')).body;
+      expect(page.items).toEqual([]);
+    });
+
+    it('shows an operator everything, newest first', async () => {
+      const page = (await client('ops@platform.test').get('/v1/deletion-requests')).body;
+      expect(page.items).toHaveLength(3);
+      const created = page.items.map((item: { createdAt: string }) => Date.parse(item.createdAt));
+      expect([...created].sort((left, right) => right - left)).toEqual(created);
+    });
+
+    it('filters by status and kind', async () => {
+      const ops = client('ops@platform.test');
+      expect((await ops.get('/v1/deletion-requests?status=cancelled')).body.items.map((item: { workspace: string }) => item.workspace)).toEqual(['acme-eu']);
+      expect((await ops.get('/v1/deletion-requests?kind=purge')).body.items.map((item: { workspace: string }) => item.workspace)).toEqual(['acme']);
+    });
+
+    it('pages with a cursor', async () => {
+      const ops = client('ops@platform.test');
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const path: string = `/v1/deletion-requests?limit=1${cursor ? `&cursor=${cursor}` : ''}`;
+        const page = (await ops.get(path)).body;
+        seen.push(...page.items.map((item: { id: string }) => item.id));
+        cursor = page.nextCursor;
+      } while (cursor);
+      expect(seen).toHaveLength(3);
+      expect(new Set(seen).size).toBe(3);
+    });
+
+    it('rejects a bad cursor and limit', async () => {
+      const ops = client('ops@platform.test');
+      expect((await ops.get('/v1/deletion-requests?cursor=nonsense')).body.field).toBe('cursor');
+      expect((await ops.get('/v1/deletion-requests?limit=0')).body.field).toBe('limit');
+      expect((await ops.get('/v1/deletion-requests?status=done')).status).toBe(400);
+    });
+  });
+
+  describe('audit trail', () => {
+    it('records who requested and cancelled, and why', async () => {
+      const ada = client('ada@acme.test');
+      const [request] = (await ada.get('/v1/deletion-requests?workspace=acme-eu')).body.items;
+      const audit = (await ada.get(`/v1/deletion-requests/${request.id}/audit`)).body;
+
+      expect(audit.map((event: { action: string }) => event.action)).toEqual(['requested', 'cancelled']);
+      expect(audit[0].actor).toBe(findAccount(fixture, 'ada@acme.test').id);
+      expect(audit[1].reason).toBe('mistake');
+      expect(audit[1].occurredAt).toMatch(/Z$/);
+    });
+
+    it('records the ticket of a purge', async () => {
+      const ops = client('ops@platform.test');
+      const [request] = (await ops.get('/v1/deletion-requests?kind=purge')).body.items;
+      const audit = (await ops.get(`/v1/deletion-requests/${request.id}/audit`)).body;
+      expect(audit[0].ticket).toBe('SUP-4711');
+    });
+
+    it('hides the trail from a member', async () => {
+      const [request] = (await client('ops@platform.test').get('/v1/deletion-requests?workspace=acme')).body.items;
+      expect((await client('bob@acme.test').get(`/v1/deletion-requests/${request.id}/audit`)).status).toBe(404);
+    });
+
+    it('cannot be changed in the database', async () => {
+      await expect(env.query("UPDATE intake.audit_events SET action = 'edited'")).rejects.toThrow('append-only');
+      await expect(env.query('DELETE FROM intake.audit_events')).rejects.toThrow('append-only');
+    });
+  });
+});
