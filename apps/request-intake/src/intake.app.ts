@@ -14,6 +14,9 @@ import { INTAKE_MIGRATIONS } from './migrations';
 import { ProblemFilter } from './problem/problem.filter';
 import { INTAKE_DATA_SOURCE, INTAKE_OUTBOX, INTAKE_RUNTIME } from './runtime.tokens';
 import { RequestStatusHandler } from './status/request-status.handler';
+import { SuppressionsController } from './suppressions/suppressions.controller';
+import { SuppressionsService } from './suppressions/suppressions.service';
+import { AccountDeletionService } from './accounts/account-deletion.service';
 
 export const INTAKE_SERVICE_NAME = 'request-intake';
 
@@ -27,13 +30,15 @@ class IntakeModule {
         JwtModule.register({ secret: config.AUTH_JWT_SECRET, verifyOptions: { algorithms: ['HS256'] } }),
         ObservabilityModule.forRoot(registry, { database: databaseCheck(runtime.dataSource) }),
       ],
-      controllers: [DeletionRequestsController],
+      controllers: [DeletionRequestsController, SuppressionsController],
       providers: [
         { provide: INTAKE_CONFIG, useValue: config },
         { provide: INTAKE_RUNTIME, useValue: runtime },
         { provide: INTAKE_DATA_SOURCE, useValue: runtime.dataSource },
         { provide: INTAKE_OUTBOX, useValue: runtime.outbox },
         DeletionRequestsService,
+        SuppressionsService,
+        AccountDeletionService,
         JwtAuthGuard,
       ],
     };

@@ -9,6 +9,9 @@ export const intakeConfigSchema = z.object({
   AUTH_JWT_SECRET: z.string().min(16, 'AUTH_JWT_SECRET must be at least 16 characters'),
   GRACE_PERIOD: durationVariable('5d'),
   PURGE_DEADLINE: durationVariable('30d'),
+  /** Wrong passwords an account may enter within PASSWORD_FAILURE_WINDOW before account deletion answers 429. */
+  PASSWORD_MAX_FAILURES: integerVariable(5, 1),
+  PASSWORD_FAILURE_WINDOW: durationVariable('15m'),
 });
 
 export type IntakeConfig = z.infer<typeof intakeConfigSchema>;

@@ -1,2 +1,3 @@
 export * from './archive-key.util';
 export * from './archived-event';
+export * from './utc-day.util';

@@ -87,8 +87,11 @@ export class DeletionRequestRepository {
   async insert(request: NewDeletionRequest): Promise<void> {
     await this.manager.query(
       `INSERT INTO intake.deletion_requests
-         (id, kind, status, workspace_id, requested_by, scope, reason, ticket, created_at, grace_ends_at, deadline, due_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::timestamptz, $10, $11, CASE WHEN $3::text = 'due' THEN $9::timestamptz END)`,
+         (id, kind, status, workspace_id, requested_by, scope, reason, ticket, created_at, grace_ends_at, deadline, due_at, completed_at, receipt)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::timestamptz, $10, $11,
+               CASE WHEN $3::text = 'due' THEN $9::timestamptz END,
+               CASE WHEN $3::text = 'completed' THEN $9::timestamptz END,
+               CASE WHEN $3::text = 'completed' THEN '[]'::jsonb END)`,
       [
         request.id,
         request.kind,

@@ -2,6 +2,7 @@ import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, R
 import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { z } from 'zod';
+import { AccountDeletionService, AccountDeletionView } from '../accounts/account-deletion.service';
 import { Caller } from '../auth/caller';
 import { CurrentCaller, JwtAuthGuard } from '../auth/jwt-auth.guard';
 import { IdempotentResult, parseIdempotencyKey } from '../idempotency/idempotency.store';
@@ -31,7 +32,7 @@ const idempotencyHeader = {
     'Makes a retried POST safe: the same key and body return the first response (with the header Idempotent-Replayed: true); the same key with another body is a 409.',
 };
 
-function unwrap(result: IdempotentResult<DeletionRequestView>, response: Response): DeletionRequestView {
+function unwrap<T>(result: IdempotentResult<T>, response: Response): T {
   if (result.replayed) {
     response.setHeader('Idempotent-Replayed', 'true');
   }
@@ -43,7 +44,10 @@ function unwrap(result: IdempotentResult<DeletionRequestView>, response: Respons
 @UseGuards(JwtAuthGuard)
 @Controller('v1/deletion-requests')
 export class DeletionRequestsController {
-  constructor(@Inject(DeletionRequestsService) private readonly service: DeletionRequestsService) {}
+  constructor(
+    @Inject(DeletionRequestsService) private readonly service: DeletionRequestsService,
+    @Inject(AccountDeletionService) private readonly accounts: AccountDeletionService,
+  ) {}
 
   @Post()
   @HttpCode(202)
@@ -71,8 +75,12 @@ export class DeletionRequestsController {
     @Body(new ZodValidationPipe(createDeletionRequestBodySchema)) body: CreateDeletionRequestBody,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) response: Response,
-  ): Promise<DeletionRequestView> {
-    return unwrap(await this.service.create(caller, body, parseIdempotencyKey(idempotencyKey)), response);
+  ): Promise<DeletionRequestView | AccountDeletionView> {
+    const key = parseIdempotencyKey(idempotencyKey);
+    if (body.kind === 'account') {
+      return unwrap(await this.accounts.create(caller, body, key), response);
+    }
+    return unwrap(await this.service.create(caller, body, key), response);
   }
 
   @Get()

@@ -1,4 +1,4 @@
-import { deletionCancelledV1, deletionRequestedV1, purgeDueV1 } from '@deletion/contracts';
+import { KINDS_WITH_GRACE_PERIOD, deletionCancelledV1, deletionRequestedV1, purgeDueV1 } from '@deletion/contracts';
 import { OutboxWriter } from '@deletion/persistence';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
@@ -15,6 +15,16 @@ import { DeletionRequestRepository, DeletionRequestRow } from './deletion-reques
 import { AuditEventView, DeletionRequestPage, DeletionRequestView } from './deletion-request.view';
 import { decodeCursor, encodeCursor } from './request-cursor.util';
 import { computeRequestSchedule } from './request-schedule.util';
+import { planLegacyArchivePurge } from './kinds/plan-legacy-archive-purge';
+import { planSourceDeletion } from './kinds/plan-source-deletion';
+import { planUserDeletion } from './kinds/plan-user-deletion';
+import { planWorkspacePurge } from './kinds/plan-workspace-purge';
+import { RequestPlan } from './kinds/request-plan';
+import { SuppressionsService } from '../suppressions/suppressions.service';
+import { cancelAccountDeletions } from '../accounts/account-deletions.repository';
+
+/** Request bodies of the kinds that create one request; an account deletion creates several and has its own service. */
+export type RequestBody = Exclude<CreateDeletionRequestBody, { kind: 'account' }>;
 
 const UNIQUE_VIOLATION = '23505';
 
@@ -30,9 +40,10 @@ export class DeletionRequestsService {
     @Inject(INTAKE_DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(INTAKE_OUTBOX) private readonly outbox: OutboxWriter,
     @Inject(INTAKE_CONFIG) private readonly config: IntakeConfig,
+    @Inject(SuppressionsService) private readonly suppressions: SuppressionsService,
   ) {}
 
-  async create(caller: Caller, body: CreateDeletionRequestBody, idempotencyKey?: string): Promise<IdempotentResult<DeletionRequestView>> {
+  async create(caller: Caller, body: RequestBody, idempotencyKey?: string): Promise<IdempotentResult<DeletionRequestView>> {
     const result = await this.runIdempotent(caller, idempotencyKey, 'POST /v1/deletion-requests', body, 202, (manager) =>
       this.createInTransaction(manager, caller, body),
     );
@@ -43,30 +54,37 @@ export class DeletionRequestsService {
     return result;
   }
 
-  private async createInTransaction(manager: EntityManager, caller: Caller, body: CreateDeletionRequestBody): Promise<DeletionRequestView> {
-      const directory = new DirectoryRepository(manager);
-      const requests = new DeletionRequestRepository(manager);
+  private async createInTransaction(manager: EntityManager, caller: Caller, body: RequestBody): Promise<DeletionRequestView> {
+    const plan = await this.plan(manager, caller, body);
+    return this.storeRequest(manager, caller.accountId, plan);
+  }
 
-      if (body.kind === 'purge' && !caller.isOperator) {
-        throw problems.forbidden('only an operator may purge a workspace on a ticket; workspace admins use kind "workspace"');
-      }
-      const workspace = await directory.findWorkspace(body.workspace);
-      if (!workspace) {
-        throw problems.notFound(
-          'workspace-not-found',
-          `workspace "${body.workspace}" does not exist; give the exact slug or id of the workspace`,
-          'workspace',
-        );
-      }
-      if (body.kind === 'workspace') {
-        const role = await directory.findRole(workspace.id, caller.accountId);
-        if (role !== 'admin') {
-          throw problems.forbidden(
-            `only an admin of workspace "${workspace.slug}" may delete it, and the caller is ${role ? `a ${role}` : 'not a member'}; ask one of its admins`,
-          );
-        }
-      }
-      const ticket = body.kind === 'purge' ? body.ticket : null;
+  private plan(manager: EntityManager, caller: Caller, body: RequestBody): Promise<RequestPlan> {
+    switch (body.kind) {
+      case 'workspace':
+      case 'purge':
+        return planWorkspacePurge(manager, caller, body);
+      case 'user':
+        return planUserDeletion(manager, caller, body);
+      case 'source':
+        return planSourceDeletion(manager, caller, body);
+      case 'legacy_archive_purge':
+        return planLegacyArchivePurge(manager, caller, body);
+    }
+  }
+
+  /**
+   * Stores a planned request with its audit entry, its suppression change and
+   * the events it publishes, in the caller's transaction. Kinds with a grace
+   * period start `scheduled`, other purges `due` (publishing `purge.due` at
+   * once), and a pure suppression change is `completed` on the spot.
+   */
+  async storeRequest(manager: EntityManager, requestedBy: string, plan: RequestPlan): Promise<DeletionRequestView> {
+    const directory = new DirectoryRepository(manager);
+    const requests = new DeletionRequestRepository(manager);
+    const { workspace } = plan;
+
+    if (KINDS_WITH_GRACE_PERIOD.has(plan.kind)) {
       const open = await requests.findOpenWorkspacePurge(workspace.id);
       if (open) {
         throw problems.conflict(
@@ -75,59 +93,62 @@ export class DeletionRequestsService {
           { requestId: open.id },
         );
       }
+    }
 
-      const createdAt = new Date();
-      const schedule = computeRequestSchedule(body.kind, createdAt, this.config.GRACE_PERIOD, this.config.PURGE_DEADLINE);
-      const id = randomUUID();
-      const scope = { type: 'workspace' as const };
-      const status = schedule.graceEndsAt ? 'scheduled' : 'due';
+    const createdAt = new Date();
+    const schedule = computeRequestSchedule(plan.kind, createdAt, this.config.GRACE_PERIOD, this.config.PURGE_DEADLINE);
+    const id = randomUUID();
+    const status = !plan.purges ? 'completed' : schedule.graceEndsAt ? 'scheduled' : 'due';
 
-      await requests.insert({
-        id,
-        kind: body.kind,
-        status,
-        workspaceId: workspace.id,
-        requestedBy: caller.accountId,
-        scope,
-        reason: body.reason ?? null,
-        ticket,
-        createdAt,
-        graceEndsAt: schedule.graceEndsAt,
-        deadline: schedule.deadline,
-      });
-      await requests.appendAudit({
+    await requests.insert({
+      id,
+      kind: plan.kind,
+      status,
+      workspaceId: workspace.id,
+      requestedBy,
+      scope: plan.scope,
+      reason: plan.reason,
+      ticket: plan.ticket,
+      createdAt,
+      graceEndsAt: schedule.graceEndsAt,
+      deadline: schedule.deadline,
+    });
+    await requests.appendAudit({
+      requestId: id,
+      actor: requestedBy,
+      action: 'requested',
+      reason: plan.reason,
+      ticket: plan.ticket,
+      details: { ...plan.auditDetails, graceEndsAt: schedule.graceEndsAt?.toISOString() ?? null },
+    });
+    if (plan.suppression) {
+      await this.suppressions.apply(manager, { requestId: id, workspaceId: workspace.id, actor: requestedBy, ...plan.suppression });
+    }
+
+    const admins = await directory.listAdmins(workspace.id);
+    await this.outbox.add(manager, deletionRequestedV1, {
+      key: workspace.id,
+      requestId: id,
+      workspaceId: workspace.id,
+      payload: {
         requestId: id,
-        actor: caller.accountId,
-        action: 'requested',
-        reason: body.reason,
-        ticket,
-        details: { kind: body.kind, workspace: workspace.slug, graceEndsAt: schedule.graceEndsAt?.toISOString() ?? null },
-      });
-
-      const admins = await directory.listAdmins(workspace.id);
-      await this.outbox.add(manager, deletionRequestedV1, {
-        key: workspace.id,
-        requestId: id,
+        kind: plan.kind,
         workspaceId: workspace.id,
-        payload: {
-          requestId: id,
-          kind: body.kind,
-          workspaceId: workspace.id,
-          workspaceSlug: workspace.slug,
-          requestedBy: caller.accountId,
-          scope,
-          createdAt: createdAt.toISOString(),
-          graceEndsAt: schedule.graceEndsAt?.toISOString() ?? null,
-          deadline: schedule.deadline.toISOString(),
-          recipients: admins.map((admin) => ({ accountId: admin.id, email: admin.email })),
-        },
-      });
-      if (status === 'due') {
-        await this.publishPurgeDue(manager, id);
-      }
+        workspaceSlug: workspace.slug,
+        requestedBy,
+        scope: plan.scope,
+        createdAt: createdAt.toISOString(),
+        graceEndsAt: schedule.graceEndsAt?.toISOString() ?? null,
+        deadline: schedule.deadline.toISOString(),
+        recipients: admins.map((admin) => ({ accountId: admin.id, email: admin.email })),
+      },
+    });
+    if (status === 'due') {
+      await this.publishPurgeDue(manager, id);
+    }
 
-      const row = await requests.find(id);
-      return requests.toView(row as DeletionRequestRow, new Date());
+    const row = await requests.find(id);
+    return requests.toView(row as DeletionRequestRow, new Date());
   }
 
   async get(caller: Caller, id: string): Promise<DeletionRequestView> {
@@ -212,6 +233,7 @@ export class DeletionRequestsService {
       }
 
       await requests.appendAudit({ requestId: id, actor: caller.accountId, action: 'cancelled', reason: body.reason });
+      await cancelAccountDeletions(manager, id);
       await this.outbox.add(manager, deletionCancelledV1, {
         key: row.workspace_id,
         requestId: id,
@@ -233,7 +255,7 @@ export class DeletionRequestsService {
    * same key, or an open purge of the same workspace); this transaction is
    * then rolled back and run once more, and sees the winner's rows.
    */
-  private async runIdempotent<T>(
+  async runIdempotent<T>(
     caller: Caller,
     idempotencyKey: string | undefined,
     operation: string,

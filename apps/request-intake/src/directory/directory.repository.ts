@@ -32,6 +32,26 @@ export class DirectoryRepository {
     return row ? { id: row.id, slug: row.slug, name: row.name, deletedAt: row.deleted_at } : null;
   }
 
+  /** Finds a source of one workspace by its id or exact slug; a source of another workspace is not found. */
+  async findSource(workspaceId: string, slugOrId: string): Promise<{ id: string; slug: string } | null> {
+    const column = UUID_PATTERN.test(slugOrId) ? 'id' : 'slug';
+    const rows: Array<{ id: string; slug: string }> = await this.manager.query(
+      `SELECT id, slug FROM intake.sources WHERE workspace_id = $1 AND ${column} = $2`,
+      [workspaceId, column === 'id' ? slugOrId.toLowerCase() : slugOrId],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** Lists the workspaces where the account is an admin. */
+  async listAdministeredWorkspaces(accountId: string): Promise<WorkspaceRecord[]> {
+    const rows: Array<{ id: string; slug: string; name: string; deleted_at: Date | null }> = await this.manager.query(
+      `SELECT w.id, w.slug, w.name, w.deleted_at FROM intake.memberships m JOIN intake.workspaces w ON w.id = m.workspace_id
+        WHERE m.account_id = $1 AND m.role = 'admin' ORDER BY w.slug`,
+      [accountId],
+    );
+    return rows.map((row) => ({ id: row.id, slug: row.slug, name: row.name, deletedAt: row.deleted_at }));
+  }
+
   async findRole(workspaceId: string, accountId: string): Promise<MembershipRole | null> {
     const rows: Array<{ role: MembershipRole }> = await this.manager.query(
       `SELECT m.role FROM intake.memberships m
@@ -51,6 +71,18 @@ export class DirectoryRepository {
       [workspaceId],
     );
     return rows.map((row) => ({ id: row.id, email: row.email, name: row.name, platformRoles: row.platform_roles }));
+  }
+
+  async findAccount(accountId: string): Promise<(AccountRecord & { passwordHash: string }) | null> {
+    const rows: Array<{ id: string; email: string; name: string; platform_roles: string[]; password_hash: string }> =
+      await this.manager.query(
+        'SELECT id, email, name, platform_roles, password_hash FROM intake.accounts WHERE id = $1 AND removed_at IS NULL',
+        [accountId],
+      );
+    const [row] = rows;
+    return row
+      ? { id: row.id, email: row.email, name: row.name, platformRoles: row.platform_roles, passwordHash: row.password_hash }
+      : null;
   }
 
   async findAccountByEmail(email: string): Promise<(AccountRecord & { passwordHash: string }) | null> {

@@ -11,6 +11,8 @@ export interface ProblemDetails {
   field?: string;
   errors?: Array<{ field: string; detail: string }>;
   extra?: Record<string, unknown>;
+  /** HTTP headers that go with the problem, such as `Retry-After`. */
+  headers?: Record<string, string>;
 }
 
 /** An error the API reports as `application/problem+json` (RFC 9457). */
@@ -40,6 +42,16 @@ export const problems = {
   },
   notFound(code: string, detail: string, field?: string): ProblemException {
     return new ProblemException({ code, status: 404, title: 'Not found', detail, field });
+  },
+  tooManyRequests(detail: string, retryAfterSeconds: number): ProblemException {
+    return new ProblemException({
+      code: 'too-many-attempts',
+      status: 429,
+      title: 'Too many attempts',
+      detail,
+      headers: { 'Retry-After': String(retryAfterSeconds) },
+      extra: { retryAfterSeconds },
+    });
   },
   conflict(code: string, detail: string, extra?: Record<string, unknown>): ProblemException {
     return new ProblemException({ code, status: 409, title: 'Conflict with the current state', detail, extra });

@@ -15,6 +15,9 @@ export class ProblemFilter implements ExceptionFilter {
     const response = http.getResponse<Response>();
     const problem = this.toProblem(exception, request);
 
+    for (const [name, value] of Object.entries(problem.headers ?? {})) {
+      response.setHeader(name, value);
+    }
     response
       .status(problem.status)
       .type('application/problem+json')

@@ -10,6 +10,7 @@ import { EventConsumer } from '@deletion/kafka';
 import { claimInboxEvent } from '@deletion/persistence';
 import { Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { completeAccountDeletions } from '../accounts/account-deletions.repository';
 import { DeletionRequestRepository } from '../deletion-requests/deletion-request.repository';
 import { DeletionRequestsService } from '../deletion-requests/deletion-requests.service';
 
@@ -66,10 +67,11 @@ export class RequestStatusHandler {
         ),
       )
       .on(deletionCompletedV1, (event) =>
-        this.once(event, async (repository) => {
+        this.once(event, async (repository, manager) => {
           const { requestId, outcome, receipt, completedAt } = event.payload;
           if (await repository.markFinished(requestId, outcome, completedAt, receipt)) {
             await repository.appendAudit({ requestId, actor: 'system:purge-executor', action: outcome, details: { receipt } });
+            await completeAccountDeletions(manager, requestId);
           }
         }),
       );

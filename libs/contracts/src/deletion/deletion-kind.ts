@@ -16,6 +16,16 @@ export type AreaStatus = z.infer<typeof areaStatusSchema>;
 /** Kinds that wait for a grace period before the complete data purge. */
 export const KINDS_WITH_GRACE_PERIOD: ReadonlySet<DeletionKind> = new Set(['workspace', 'purge']);
 
+/** Kinds that only the archive purges; every other product area skips them. */
+export const ARCHIVE_ONLY_KINDS: ReadonlySet<DeletionKind> = new Set(['source', 'legacy_archive_purge']);
+
+/** The name of the archive's product area, hosted by purge-executor. */
+export const ARCHIVE_AREA = 'archive';
+
+export const REGULATIONS = ['delete', 'suppress_with_delete', 'suppress', 'unsuppress'] as const;
+export const regulationSchema = z.enum(REGULATIONS);
+export type Regulation = z.infer<typeof regulationSchema>;
+
 /** Counts of what one product area removed, by the area's own unit name (`objects`, `rows`, ...). */
 export const purgeCountsSchema = z.record(z.string().min(1), z.number().int().nonnegative());
 export type PurgeCounts = z.infer<typeof purgeCountsSchema>;

@@ -72,3 +72,46 @@ export const deletionCompletedV1 = defineMessage(
     completedAt: z.iso.datetime({ offset: true }),
   }),
 );
+
+/** A change of a workspace's suppression list, for the ingestion path to enforce: it drops later events of suppressed subjects. */
+export const suppressionChangedV1 = defineMessage(
+  TOPICS.suppressionChanged,
+  'suppression.changed',
+  1,
+  z.object({
+    workspaceId: z.uuid(),
+    requestId: z.uuid(),
+    change: z.enum(['suppressed', 'unsuppressed']),
+    subjectType: z.enum(['userId', 'anonymousId']),
+    subjects: z.array(z.string().min(1)).min(1),
+    changedAt: z.iso.datetime({ offset: true }),
+  }),
+);
+
+/** A request that is not completed a configured time before its deadline; the notifier alerts the operators. */
+export const deadlineAtRiskV1 = defineMessage(
+  TOPICS.deadlineAtRisk,
+  'deletion.deadline-at-risk',
+  1,
+  z.object({
+    requestId: z.uuid(),
+    workspaceId: z.uuid(),
+    kind: deletionKindSchema,
+    status: z.string(),
+    deadline: z.iso.datetime({ offset: true }),
+    pendingAreas: z.array(z.string()),
+  }),
+);
+
+/** An operator asked to run the failed areas of a failed request again. */
+export const purgeRetryRequestedV1 = defineMessage(
+  TOPICS.purgeRetryRequested,
+  'purge.retry-requested',
+  1,
+  z.object({
+    requestId: z.uuid(),
+    workspaceId: z.uuid(),
+    areas: z.array(z.string().min(1)).min(1),
+    requestedBy: z.uuid(),
+  }),
+);

@@ -1,0 +1,16 @@
+import { DeletionKind, PurgeScope, Regulation } from '@deletion/contracts';
+import { WorkspaceRecord } from '../../directory/directory.repository';
+
+/** A validated, authorized request of one kind, ready to be stored: what to delete where, and on whose authority. */
+export interface RequestPlan {
+  kind: DeletionKind;
+  workspace: WorkspaceRecord;
+  scope: PurgeScope;
+  ticket: string | null;
+  reason: string | null;
+  /** False when the request changes only the suppression list and no product area purges anything. */
+  purges: boolean;
+  /** Suppression list change that the request makes, committed with it. */
+  suppression?: { regulation: Regulation; subjectType: 'userId' | 'anonymousId'; subjects: string[] };
+  auditDetails: Record<string, unknown>;
+}
