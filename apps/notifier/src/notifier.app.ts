@@ -6,6 +6,7 @@ import { NestFactory } from '@nestjs/core';
 import { DeletionEmailsHandler } from './email/deletion-emails.handler';
 import { Mailer } from './email/mailer';
 import { CreateNotifierTables1733300300000 } from './migrations/1733300300000-create-notifier-tables';
+import { StoreRequestScope1733300300001 } from './migrations/1733300300001-store-request-scope';
 import { NotifierConfig } from './notifier.config';
 
 export const NOTIFIER_SERVICE_NAME = 'notifier';
@@ -22,12 +23,12 @@ export async function startNotifier(config: NotifierConfig): Promise<RunningNoti
     schema: 'notifier',
     database: config,
     kafka: config,
-    migrations: [CreateNotifierTables1733300300000],
+    migrations: [CreateNotifierTables1733300300000, StoreRequestScope1733300300001],
   });
 
   const mailer = new Mailer(config);
   const consumer = new EventConsumer(runtime.kafka, { groupId: runtime.groupId(), topicPrefix: runtime.topicPrefix, maxAttempts: 10 });
-  new DeletionEmailsHandler(runtime.dataSource, mailer, runtime.groupId(), config.PUBLIC_API_URL).register(consumer);
+  new DeletionEmailsHandler(runtime.dataSource, mailer, runtime.groupId(), config.PUBLIC_API_URL, config.OPERATOR_EMAILS).register(consumer);
   await consumer.start();
 
   const app = await NestFactory.create(

@@ -14,6 +14,12 @@ export const notifierConfigSchema = z.object({
   SMTP_FROM: z.string().default('Deletion platform <no-reply@deletion-platform.local>'),
   /** Base URL of the public API, used in the links of every email. */
   PUBLIC_API_URL: z.url().default('http://127.0.0.1:3000'),
+  /** Addresses that receive operator alerts (a request at risk of missing its deadline), comma-separated. */
+  OPERATOR_EMAILS: z
+    .string()
+    .default('')
+    .transform((text) => text.split(',').map((address) => address.trim()).filter(Boolean))
+    .pipe(z.array(z.email())),
 });
 
 export type NotifierConfig = z.infer<typeof notifierConfigSchema>;

@@ -6,6 +6,7 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ArchivePurger } from './archive/archive-purger';
 import { createArchiveArea } from './archive/archive.area';
+import { ArchiveRewriter } from './archive/archive-rewriter';
 import { createArchiveS3Client } from './archive/s3-client.factory';
 import { ExecutorConfig } from './executor.config';
 import { CreateExecutorTables1733300200000 } from './migrations/1733300200000-create-executor-tables';
@@ -35,7 +36,7 @@ export async function startExecutor(config: ExecutorConfig): Promise<RunningExec
 
   const s3 = createArchiveS3Client(config);
   const archiveArea = new ProductAreaRunner({
-    area: createArchiveArea(new ArchivePurger(s3, config.S3_BUCKET)),
+    area: createArchiveArea(new ArchivePurger(s3, config.S3_BUCKET), new ArchiveRewriter(s3, config.S3_BUCKET)),
     dataSource: runtime.dataSource,
     schema: 'area_archive',
     kafka: runtime.kafka,

@@ -14,6 +14,8 @@ import { INTAKE_MIGRATIONS } from './migrations';
 import { ProblemFilter } from './problem/problem.filter';
 import { INTAKE_DATA_SOURCE, INTAKE_OUTBOX, INTAKE_RUNTIME } from './runtime.tokens';
 import { RequestStatusHandler } from './status/request-status.handler';
+import { DeadlineMonitor } from './deadlines/deadline-monitor';
+import { Registry } from 'prom-client';
 import { SuppressionsController } from './suppressions/suppressions.controller';
 import { SuppressionsService } from './suppressions/suppressions.service';
 import { AccountDeletionService } from './accounts/account-deletion.service';
@@ -22,8 +24,7 @@ export const INTAKE_SERVICE_NAME = 'request-intake';
 
 @Module({})
 class IntakeModule {
-  static forRuntime(config: IntakeConfig, runtime: ServiceRuntime): DynamicModule {
-    const registry = createMetricsRegistry(INTAKE_SERVICE_NAME);
+  static forRuntime(config: IntakeConfig, runtime: ServiceRuntime, registry: Registry): DynamicModule {
     return {
       module: IntakeModule,
       imports: [
@@ -62,7 +63,8 @@ export async function startIntake(config: IntakeConfig): Promise<RunningIntake> 
     migrations: INTAKE_MIGRATIONS,
   });
 
-  const app = await NestFactory.create(IntakeModule.forRuntime(config, runtime), { bufferLogs: false });
+  const registry = createMetricsRegistry(INTAKE_SERVICE_NAME);
+  const app = await NestFactory.create(IntakeModule.forRuntime(config, runtime, registry), { bufferLogs: false });
   app.useGlobalFilters(new ProblemFilter());
   app.enableShutdownHooks();
   const document = SwaggerModule.createDocument(
@@ -83,9 +85,15 @@ export async function startIntake(config: IntakeConfig): Promise<RunningIntake> 
     topicPrefix: runtime.topicPrefix,
     maxAttempts: 8,
   });
-  new PlatformEventsHandler(runtime.dataSource, runtime.groupId()).register(consumer);
+  new PlatformEventsHandler(runtime.dataSource, runtime.groupId(), app.get(DeletionRequestsService)).register(consumer);
   new RequestStatusHandler(runtime.dataSource, runtime.groupId(), app.get(DeletionRequestsService)).register(consumer);
   await consumer.start();
+
+  const deadlines = new DeadlineMonitor(runtime.dataSource, runtime.outbox, runtime.relay, registry, {
+    alertBeforeMs: config.DEADLINE_ALERT_BEFORE,
+    intervalMs: config.DEADLINE_CHECK_INTERVAL,
+  });
+  deadlines.start();
 
   await app.listen(config.HTTP_PORT, config.HTTP_HOST);
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
@@ -96,6 +104,7 @@ export async function startIntake(config: IntakeConfig): Promise<RunningIntake> 
     runtime,
     url,
     async close() {
+      await deadlines.stop();
       await consumer.stop();
       await app.close();
       await runtime.close();

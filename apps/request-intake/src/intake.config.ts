@@ -12,6 +12,9 @@ export const intakeConfigSchema = z.object({
   /** Wrong passwords an account may enter within PASSWORD_FAILURE_WINDOW before account deletion answers 429. */
   PASSWORD_MAX_FAILURES: integerVariable(5, 1),
   PASSWORD_FAILURE_WINDOW: durationVariable('15m'),
+  /** How long before its deadline an open request raises an alert. */
+  DEADLINE_ALERT_BEFORE: durationVariable('3d'),
+  DEADLINE_CHECK_INTERVAL: durationVariable('1m'),
 });
 
 export type IntakeConfig = z.infer<typeof intakeConfigSchema>;

@@ -1,7 +1,7 @@
-import { PurgeCounts, PurgeError, purgeCompletedV1, purgeDueV1, purgeProgressV1 } from '@deletion/contracts';
+import { PayloadOf, PurgeCounts, PurgeError, purgeCompletedV1, purgeDueV1, purgeProgressV1, purgeRetryRequestedV1 } from '@deletion/contracts';
 import { EventConsumer } from '@deletion/kafka';
 import { KafkaPublisher } from '@deletion/kafka';
-import { OutboxRelay, OutboxWriter, assertSchemaName, claimInboxEvent, queryRows } from '@deletion/persistence';
+import { OutboxRelay, OutboxWriter, assertSchemaName, claimInboxEvent, queryAffectedCount, queryRows } from '@deletion/persistence';
 import { Logger } from '@nestjs/common';
 import { Kafka } from 'kafkajs';
 import { DataSource, EntityManager } from 'typeorm';
@@ -81,7 +81,9 @@ export class ProductAreaRunner {
       groupId: `${topicPrefix}area.${area.name}`,
       topicPrefix,
       maxAttempts: 5,
-    }).on(purgeDueV1, async (envelope) => this.recordTask(envelope.eventId, envelope.payload));
+    })
+      .on(purgeDueV1, async (envelope) => this.recordTask(envelope.eventId, envelope.payload))
+      .on(purgeRetryRequestedV1, async (envelope) => this.reopenTask(envelope.eventId, envelope.payload));
   }
 
   get consumerGroupId(): string {
@@ -126,6 +128,27 @@ export class ProductAreaRunner {
       this.logger.log(`request ${job.requestId}: purge task recorded for workspace ${job.workspaceId}`);
       this.wakePoll?.();
     }
+  }
+
+  /** Makes a failed task due again with a fresh attempt count, when an operator retries this area. */
+  private async reopenTask(eventId: string, retry: PayloadOf<typeof purgeRetryRequestedV1>): Promise<void> {
+    if (!retry.areas.includes(this.options.area.name)) {
+      return;
+    }
+    const reopened = await this.options.dataSource.transaction(async (manager) => {
+      if (!(await claimInboxEvent(manager, this.schema, this.consumerGroupId, eventId))) {
+        return 0;
+      }
+      return queryAffectedCount(
+        manager,
+        `UPDATE ${this.schema}.purge_tasks
+            SET status = 'pending', attempts = 0, next_attempt_at = now(), last_error = NULL, completed_at = NULL, updated_at = now()
+          WHERE request_id = $1 AND status = 'failed'`,
+        [retry.requestId],
+      );
+    });
+    this.logger.log(`request ${retry.requestId}: retry requested by ${retry.requestedBy}; ${reopened} failed task reopened`);
+    this.wakePoll?.();
   }
 
   private async runWorker(): Promise<void> {

@@ -1,13 +1,15 @@
-import { EventEnvelope, deletionCancelledV1, deletionCompletedV1, deletionRequestedV1 } from '@deletion/contracts';
+import { DeletionKind, EventEnvelope, PurgeScope, deadlineAtRiskV1, deletionCancelledV1, deletionCompletedV1, deletionRequestedV1 } from '@deletion/contracts';
 import { EventConsumer } from '@deletion/kafka';
 import { claimInboxEvent } from '@deletion/persistence';
 import { Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { EmailContent, deletionCancelledEmail, deletionFinishedEmail, deletionRequestedEmail } from './email-templates';
+import { EmailContent, RequestFacts, deadlineAtRiskEmail, deletionCancelledEmail, deletionFinishedEmail, deletionRequestedEmail } from './email-templates';
 import { Mailer } from './mailer';
 
 interface StoredRecipients {
   workspace_slug: string;
+  kind: DeletionKind;
+  scope: PurgeScope;
   recipients: Array<{ accountId: string; email: string }>;
 }
 
@@ -26,6 +28,7 @@ export class DeletionEmailsHandler {
     private readonly mailer: Mailer,
     private readonly consumerName: string,
     private readonly apiUrl: string,
+    private readonly operatorEmails: string[],
   ) {}
 
   register(consumer: EventConsumer): void {
@@ -34,14 +37,23 @@ export class DeletionEmailsHandler {
         this.once(event, async (manager) => {
           const request = event.payload;
           await manager.query(
-            `INSERT INTO notifier.request_recipients (request_id, workspace_id, workspace_slug, kind, recipients)
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (request_id) DO NOTHING`,
-            [request.requestId, request.workspaceId, request.workspaceSlug, request.kind, JSON.stringify(request.recipients)],
+            `INSERT INTO notifier.request_recipients (request_id, workspace_id, workspace_slug, kind, scope, recipients)
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (request_id) DO NOTHING`,
+            [
+              request.requestId,
+              request.workspaceId,
+              request.workspaceSlug,
+              request.kind,
+              JSON.stringify(request.scope),
+              JSON.stringify(request.recipients),
+            ],
           );
           const content = deletionRequestedEmail({
             requestId: request.requestId,
             workspaceSlug: request.workspaceSlug,
             apiUrl: this.apiUrl,
+            kind: request.kind,
+            scope: request.scope,
             graceEndsAt: request.graceEndsAt,
             deadline: request.deadline,
           });
@@ -51,7 +63,7 @@ export class DeletionEmailsHandler {
       .on(deletionCancelledV1, (event) =>
         this.once(event, async (manager) => {
           const stored = await this.findRecipients(manager, event.payload.requestId);
-          const content = deletionCancelledEmail({ requestId: event.payload.requestId, workspaceSlug: stored.workspace_slug, apiUrl: this.apiUrl });
+          const content = deletionCancelledEmail(this.facts(event.payload.requestId, stored));
           await this.notify(manager, event.payload.requestId, 'cancelled', content);
         }),
       )
@@ -59,8 +71,27 @@ export class DeletionEmailsHandler {
         this.once(event, async (manager) => {
           const { requestId, outcome, receipt } = event.payload;
           const stored = await this.findRecipients(manager, requestId);
-          const content = deletionFinishedEmail({ requestId, workspaceSlug: stored.workspace_slug, apiUrl: this.apiUrl, outcome, receipt });
+          const content = deletionFinishedEmail({ ...this.facts(requestId, stored), outcome, receipt });
           await this.notify(manager, requestId, outcome, content);
+        }),
+      )
+      .on(deadlineAtRiskV1, (event) =>
+        this.once(event, async (manager) => {
+          const alert = event.payload;
+          const inserted: unknown[] = await manager.query(
+            `INSERT INTO notifier.notifications (request_id, notification, recipients) VALUES ($1, 'deadline-at-risk', $2)
+             ON CONFLICT DO NOTHING RETURNING request_id`,
+            [alert.requestId, this.operatorEmails.length],
+          );
+          if (inserted.length === 0) {
+            return;
+          }
+          if (this.operatorEmails.length === 0) {
+            this.logger.warn(`request ${alert.requestId}: deadline ${alert.deadline} at risk, but OPERATOR_EMAILS is empty; nobody was emailed`);
+            return;
+          }
+          await this.mailer.send(this.operatorEmails, deadlineAtRiskEmail({ ...alert, apiUrl: this.apiUrl }));
+          this.logger.warn(`request ${alert.requestId}: deadline ${alert.deadline} at risk; operators emailed`);
         }),
       );
   }
@@ -73,9 +104,13 @@ export class DeletionEmailsHandler {
     });
   }
 
+  private facts(requestId: string, stored: StoredRecipients): RequestFacts {
+    return { requestId, workspaceSlug: stored.workspace_slug, apiUrl: this.apiUrl, kind: stored.kind, scope: stored.scope };
+  }
+
   private async findRecipients(manager: EntityManager, requestId: string): Promise<StoredRecipients> {
     const rows: StoredRecipients[] = await manager.query(
-      'SELECT workspace_slug, recipients FROM notifier.request_recipients WHERE request_id = $1',
+      'SELECT workspace_slug, kind, scope, recipients FROM notifier.request_recipients WHERE request_id = $1',
       [requestId],
     );
     if (!rows[0]) {

@@ -11,3 +11,14 @@ export function workspaceArchivePrefix(workspaceId: string): string {
   }
   return `${workspaceId}/`;
 }
+
+/** Returns the prefix of one source's folder for one UTC day: `<workspaceId>/<sourceId>/<YYYY-MM-DD>/`. */
+export function sourceDayPrefix(workspaceId: string, sourceId: string, day: string): string {
+  if (!UUID_PATTERN.test(sourceId)) {
+    throw new Error(`refusing an archive prefix for source id "${sourceId}": it must be a lowercase UUID`);
+  }
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) {
+    throw new Error(`refusing an archive prefix for day "${day}": it must be YYYY-MM-DD`);
+  }
+  return `${workspaceArchivePrefix(workspaceId)}${sourceId}/${day}/`;
+}

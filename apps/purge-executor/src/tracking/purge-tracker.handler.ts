@@ -1,10 +1,13 @@
 import {
+  ARCHIVE_AREA,
+  ARCHIVE_ONLY_KINDS,
   EventEnvelope,
   PayloadOf,
   deletionCompletedV1,
   purgeCompletedV1,
   purgeDueV1,
   purgeProgressV1,
+  purgeRetryRequestedV1,
   purgeStartedV1,
 } from '@deletion/contracts';
 import { EventConsumer } from '@deletion/kafka';
@@ -53,7 +56,8 @@ export class PurgeTrackerHandler {
     consumer
       .on(purgeDueV1, (event) => this.once(event, (manager) => this.startPurge(manager, event.payload)))
       .on(purgeProgressV1, (event) => this.once(event, (manager) => this.recordProgress(manager, event.payload)))
-      .on(purgeCompletedV1, (event) => this.once(event, (manager) => this.recordAcknowledgement(manager, event.payload)));
+      .on(purgeCompletedV1, (event) => this.once(event, (manager) => this.recordAcknowledgement(manager, event.payload)))
+      .on(purgeRetryRequestedV1, (event) => this.once(event, (manager) => this.reopenFailedAreas(manager, event.payload)));
   }
 
   private async once(event: EventEnvelope<{ requestId: string }>, apply: (manager: EntityManager) => Promise<void>): Promise<void> {
@@ -76,10 +80,14 @@ export class PurgeTrackerHandler {
       this.logger.log(`request ${job.requestId}: purge already tracked; skipped`);
       return;
     }
-    for (const area of this.areas) {
+    const areas = this.areas.map((area) => ({
+      area,
+      status: ARCHIVE_ONLY_KINDS.has(job.kind) && area !== ARCHIVE_AREA ? ('skipped' as const) : ('pending' as const),
+    }));
+    for (const { area, status } of areas) {
       await manager.query(
-        `INSERT INTO executor.purge_areas (request_id, area, status) VALUES ($1, $2, 'pending') ON CONFLICT DO NOTHING`,
-        [job.requestId, area],
+        `INSERT INTO executor.purge_areas (request_id, area, status) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+        [job.requestId, area, status],
       );
     }
     await this.outbox.add(manager, purgeStartedV1, {
@@ -89,11 +97,12 @@ export class PurgeTrackerHandler {
       payload: {
         requestId: job.requestId,
         workspaceId: job.workspaceId,
-        areas: this.areas.map((area) => ({ area, status: 'pending' as const })),
+        areas,
         startedAt: new Date().toISOString(),
       },
     });
-    this.logger.log(`request ${job.requestId}: purge of workspace ${job.workspaceId} started; waiting for ${this.areas.join(', ')}`);
+    const waitingFor = areas.filter((area) => area.status === 'pending').map((area) => area.area);
+    this.logger.log(`request ${job.requestId}: ${job.kind} purge of workspace ${job.workspaceId} started; waiting for ${waitingFor.join(', ')}`);
     await this.finishIfAllAcknowledged(manager, job.requestId);
   }
 
@@ -123,6 +132,19 @@ export class PurgeTrackerHandler {
     }
     this.logger.log(`request ${ack.requestId}: area ${ack.area} acknowledged (${ack.status})`);
     await this.finishIfAllAcknowledged(manager, ack.requestId);
+  }
+
+  /** Reopens a failed purge for an operator's retry: its failed areas wait for new acknowledgements. */
+  private async reopenFailedAreas(manager: EntityManager, retry: PayloadOf<typeof purgeRetryRequestedV1>): Promise<void> {
+    await manager.query(`UPDATE executor.purges SET status = 'purging', finished_at = NULL WHERE request_id = $1 AND status = 'failed'`, [
+      retry.requestId,
+    ]);
+    await manager.query(
+      `UPDATE executor.purge_areas SET status = 'pending', error = NULL, updated_at = now()
+        WHERE request_id = $1 AND area = ANY($2::text[]) AND status = 'failed'`,
+      [retry.requestId, retry.areas],
+    );
+    this.logger.log(`request ${retry.requestId}: retry of ${retry.areas.join(', ')} requested by ${retry.requestedBy}`);
   }
 
   private async finishIfAllAcknowledged(manager: EntityManager, requestId: string): Promise<void> {

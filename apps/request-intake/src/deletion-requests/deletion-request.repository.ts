@@ -171,6 +171,20 @@ export class DeletionRequestRepository {
     return rows.length === 1;
   }
 
+  /** Moves a failed request back to `purging` and its failed areas back to `pending`, for a retry. */
+  async reopenFailed(id: string): Promise<void> {
+    await this.manager.query(
+      `UPDATE intake.deletion_requests SET status = 'purging', completed_at = NULL, receipt = NULL, updated_at = now()
+        WHERE id = $1 AND status = 'failed'`,
+      [id],
+    );
+    await this.manager.query(
+      `UPDATE intake.request_areas SET status = 'pending', error = NULL, next_attempt_at = NULL, attempts = 0, updated_at = now()
+        WHERE request_id = $1 AND status = 'failed'`,
+      [id],
+    );
+  }
+
   async upsertArea(
     requestId: string,
     area: string,

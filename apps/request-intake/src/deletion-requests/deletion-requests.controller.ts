@@ -114,6 +114,22 @@ export class DeletionRequestsController {
     return this.service.audit(caller, id);
   }
 
+  @Post(':id/retry')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Run the failed product areas of a failed request again (operators)' })
+  @ApiHeader(idempotencyHeader)
+  @ApiResponse({ status: 202, description: 'The request, back in status "purging"' })
+  @ApiResponse({ status: 403, description: 'The caller is not an operator' })
+  @ApiResponse({ status: 409, description: 'The request has not failed' })
+  async retry(
+    @CurrentCaller() caller: Caller,
+    @Param('id') id: string,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<DeletionRequestView> {
+    return unwrap(await this.service.retry(caller, id, parseIdempotencyKey(idempotencyKey)), response);
+  }
+
   @Post(':id/cancel')
   @HttpCode(200)
   @ApiOperation({ summary: 'Cancel a request during its grace period (admins of the workspace and operators)' })

@@ -1,4 +1,4 @@
-import { KINDS_WITH_GRACE_PERIOD, deletionCancelledV1, deletionRequestedV1, purgeDueV1 } from '@deletion/contracts';
+import { KINDS_WITH_GRACE_PERIOD, deletionCancelledV1, deletionRequestedV1, purgeDueV1, purgeRetryRequestedV1 } from '@deletion/contracts';
 import { OutboxWriter } from '@deletion/persistence';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
@@ -247,6 +247,36 @@ export class DeletionRequestsService {
         },
       });
       return requests.toView((await requests.find(id)) as DeletionRequestRow, new Date());
+  }
+
+  /**
+   * Runs the failed areas of a failed request again, for an operator. The
+   * request returns to `purging`; each failed area starts over with a fresh
+   * attempt count and must acknowledge again.
+   */
+  async retry(caller: Caller, id: string, idempotencyKey?: string): Promise<IdempotentResult<DeletionRequestView>> {
+    if (!caller.isOperator) {
+      throw problems.forbidden(`only an operator may retry request ${id}`);
+    }
+    const result = await this.runIdempotent(caller, idempotencyKey, `POST /v1/deletion-requests/${id}/retry`, {}, 202, async (manager) => {
+      const requests = new DeletionRequestRepository(manager);
+      const row = await findVisibleRequest(manager, caller, id);
+      const failedAreas = (await requests.listAreas(id)).filter((area) => area.status === 'failed').map((area) => area.area);
+      if (row.status !== 'failed' || failedAreas.length === 0) {
+        throw problems.conflict('request-not-failed', `request ${id} is ${row.status}; only a failed request can be retried`, { status: row.status });
+      }
+      await requests.reopenFailed(id);
+      await requests.appendAudit({ requestId: id, actor: caller.accountId, action: 'retry-requested', details: { areas: failedAreas } });
+      await this.outbox.add(manager, purgeRetryRequestedV1, {
+        key: row.workspace_id,
+        requestId: id,
+        workspaceId: row.workspace_id,
+        payload: { requestId: id, workspaceId: row.workspace_id, areas: failedAreas, requestedBy: caller.accountId },
+      });
+      return requests.toView((await requests.find(id)) as DeletionRequestRow, new Date());
+    });
+    this.logger.log(`request ${id}: retry requested by ${caller.accountId}`);
+    return result;
   }
 
   /**

@@ -13,17 +13,26 @@ import {
 } from '@deletion/contracts';
 import { EventConsumer, MissingReferenceError } from '@deletion/kafka';
 import { claimInboxEvent, queryRows } from '@deletion/persistence';
+import { Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { DeletionRequestRepository } from '../deletion-requests/deletion-request.repository';
+import { DeletionRequestsService } from '../deletion-requests/deletion-requests.service';
+import { LEGACY_ARCHIVE_CUTOFF } from '../deletion-requests/kinds/plan-legacy-archive-purge';
+import { DirectoryRepository, WorkspaceRecord } from './directory.repository';
 
 /**
  * Keeps the directory (workspaces, sources, accounts, memberships) current
- * from the platform's events. Every handler is an upsert or a guarded
- * update, so a redelivered event changes nothing.
+ * from the platform's events, and starts a workspace deletion when the app
+ * deleted a workspace. Every handler is an upsert or a guarded update, so a
+ * redelivered event changes nothing.
  */
 export class PlatformEventsHandler {
+  private readonly logger = new Logger(PlatformEventsHandler.name);
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly consumerName: string,
+    private readonly requests: DeletionRequestsService,
   ) {}
 
   register(consumer: EventConsumer): void {
@@ -63,13 +72,39 @@ export class PlatformEventsHandler {
     this.requireFound(updated, 'workspace', workspace.workspaceId);
   }
 
+  /**
+   * Records that the app deleted a workspace and starts its deletion,
+   * requested by the account that deleted it, with the usual grace period.
+   * A deletion from before 2022-03-31 is history: it is only recorded, and
+   * its kept archive is purged on an operator's legacy archive purge.
+   */
   private async markWorkspaceDeleted(manager: EntityManager, event: PayloadOf<typeof workspaceDeletedV1>): Promise<void> {
-    // TODO: start a workspace deletion requested by `deletedBy`, as an HTTP request would; for now the directory only records it.
-    const updated = await queryRows<unknown>(manager,
+    const updated: unknown[] = await queryRows(
+      manager,
       `UPDATE intake.workspaces SET deleted_at = $2, updated_at = now() WHERE id = $1 RETURNING id`,
       [event.workspaceId, event.deletedAt],
     );
     this.requireFound(updated, 'workspace', event.workspaceId);
+    if (Date.parse(event.deletedAt) < LEGACY_ARCHIVE_CUTOFF.getTime()) {
+      return;
+    }
+
+    const workspace = (await new DirectoryRepository(manager).findWorkspace(event.workspaceId)) as WorkspaceRecord;
+    const open = await new DeletionRequestRepository(manager).findOpenWorkspacePurge(workspace.id);
+    if (open) {
+      this.logger.log(`workspace ${workspace.id} deleted in the app; request ${open.id} is already open`);
+      return;
+    }
+    const view = await this.requests.storeRequest(manager, event.deletedBy, {
+      kind: 'workspace',
+      workspace,
+      scope: { type: 'workspace' },
+      ticket: null,
+      reason: 'workspace deleted in the app',
+      purges: true,
+      auditDetails: { kind: 'workspace', workspace: workspace.slug, origin: 'platform-event' },
+    });
+    this.logger.log(`workspace ${workspace.id} deleted in the app; request ${view.id} scheduled`);
   }
 
   private async upsertSource(manager: EntityManager, source: PayloadOf<typeof sourceCreatedV1>): Promise<void> {

@@ -1,0 +1,130 @@
+import { GetObjectCommand, DeleteObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { Logger } from '@nestjs/common';
+import { createInterface } from 'node:readline';
+import { PassThrough, Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip, createGzip } from 'node:zlib';
+
+export interface SubjectRemovalResult {
+  objectsScanned: number;
+  objectsRewritten: number;
+  objectsDeleted: number;
+  eventsRemoved: number;
+}
+
+type SubjectField = 'userId' | 'anonymousId';
+
+/** Objects scanned at the same time; each holds one gunzip stream, so memory stays bounded whatever the archive's size. */
+const SCAN_CONCURRENCY = 8;
+
+/**
+ * Removes end users' events from every archive object under a prefix. One
+ * pass scans each object as a stream and looks every line's subject up in a
+ * set, so its cost does not grow with the number of subjects. Only objects
+ * that contain a subject are rewritten: streamed through gunzip, the filter
+ * and gzip into a new upload of the same key (guarded by the ETag that was
+ * scanned), or deleted when no event remains.
+ */
+export class ArchiveRewriter {
+  private readonly logger = new Logger(ArchiveRewriter.name);
+
+  constructor(
+    private readonly s3: S3Client,
+    private readonly bucket: string,
+  ) {}
+
+  async removeSubjects(prefix: string, field: SubjectField, subjects: readonly string[]): Promise<SubjectRemovalResult> {
+    if (!prefix.endsWith('/')) {
+      throw new Error(`refusing to rewrite under prefix "${prefix}": it must end with "/" so it cannot match a sibling`);
+    }
+    const subjectSet = new Set(subjects);
+    if (subjectSet.size === 0) {
+      throw new Error('refusing to rewrite the archive for an empty list of subjects');
+    }
+    const result: SubjectRemovalResult = { objectsScanned: 0, objectsRewritten: 0, objectsDeleted: 0, eventsRemoved: 0 };
+
+    let continuationToken: string | undefined;
+    do {
+      const page = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: continuationToken }));
+      const keys = (page.Contents ?? []).flatMap((object) => (object.Key ? [object.Key] : []));
+      await runWithConcurrency(keys, SCAN_CONCURRENCY, (key) => this.processObject(key, field, subjectSet, result));
+      continuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (continuationToken);
+
+    this.logger.log(
+      `removed ${result.eventsRemoved} events under ${prefix}: ${result.objectsRewritten} objects rewritten, ${result.objectsDeleted} deleted, ${result.objectsScanned} scanned`,
+    );
+    return result;
+  }
+
+  private async processObject(key: string, field: SubjectField, subjects: Set<string>, result: SubjectRemovalResult): Promise<void> {
+    const scanned = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+    const matches = await countMatchingLines(scanned.Body as Readable, field, subjects);
+    result.objectsScanned += 1;
+    if (matches === 0) {
+      return;
+    }
+
+    const source = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, IfMatch: scanned.ETag }));
+    const rewritten = new PassThrough();
+    const upload = new Upload({
+      client: this.s3,
+      params: { Bucket: this.bucket, Key: key, Body: rewritten, ContentType: 'application/gzip' },
+    });
+    const uploaded = upload.done();
+    const kept = await filterLines(source.Body as Readable, rewritten, field, subjects);
+    await uploaded;
+
+    result.eventsRemoved += matches;
+    if (kept === 0) {
+      await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+      result.objectsDeleted += 1;
+    } else {
+      result.objectsRewritten += 1;
+    }
+  }
+}
+
+function subjectOf(line: string, field: SubjectField): string | undefined {
+  const value = (JSON.parse(line) as Record<string, unknown>)[field];
+  return typeof value === 'string' ? value : undefined;
+}
+
+async function countMatchingLines(body: Readable, field: SubjectField, subjects: Set<string>): Promise<number> {
+  let matches = 0;
+  const lines = createInterface({ input: body.pipe(createGunzip()), crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (line.length > 0 && subjects.has(subjectOf(line, field) ?? '')) {
+      matches += 1;
+    }
+  }
+  return matches;
+}
+
+/** Streams the object's lines without the subjects' events into `output`, gzipped; returns how many events were kept. */
+async function filterLines(body: Readable, output: PassThrough, field: SubjectField, subjects: Set<string>): Promise<number> {
+  let kept = 0;
+  const lines = createInterface({ input: body.pipe(createGunzip()), crlfDelay: Infinity });
+  async function* keptLines() {
+    for await (const line of lines) {
+      if (line.length > 0 && !subjects.has(subjectOf(line, field) ?? '')) {
+        kept += 1;
+        yield `${line}\n`;
+      }
+    }
+  }
+  await pipeline(Readable.from(keptLines()), createGzip(), output);
+  return kept;
+}
+
+async function runWithConcurrency<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++];
+      await work(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+}
