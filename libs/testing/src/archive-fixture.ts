@@ -1,5 +1,5 @@
-import { PutObjectCommand, S3Client, paginateListObjectsV2 } from '@aws-sdk/client-s3';
-import { ArchivedEvent, archiveObjectKey, encodeArchiveObject } from '@deletion/archive-layout';
+import { GetObjectCommand, PutObjectCommand, S3Client, paginateListObjectsV2 } from '@aws-sdk/client-s3';
+import { ArchivedEvent, archiveObjectKey, decodeArchiveObject, encodeArchiveObject } from '@deletion/archive-layout';
 
 export interface ArchiveSeed {
   workspaceId: string;
@@ -56,4 +56,16 @@ export async function countObjects(s3: S3Client, bucket: string, prefix: string)
 export function consecutiveDays(first: string, count: number): string[] {
   const start = Date.parse(`${first}T00:00:00Z`);
   return Array.from({ length: count }, (_, index) => new Date(start + index * 86_400_000).toISOString().slice(0, 10));
+}
+
+/** Reads and decodes every archive object under a prefix, by key; fails if any object is not valid gzip JSON lines. */
+export async function readArchive(s3: S3Client, bucket: string, prefix: string): Promise<Map<string, ArchivedEvent[]>> {
+  const objects = new Map<string, ArchivedEvent[]>();
+  for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: bucket, Prefix: prefix })) {
+    for (const object of page.Contents ?? []) {
+      const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: object.Key }));
+      objects.set(object.Key as string, decodeArchiveObject(Buffer.from(await (response.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray())));
+    }
+  }
+  return objects;
 }
