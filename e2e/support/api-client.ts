@@ -43,6 +43,7 @@ export class ApiClient {
 export interface ApiResponse {
   status: number;
   contentType: string;
+  headers: Headers;
   body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
@@ -54,5 +55,5 @@ async function toApiResponse(response: Response): Promise<ApiResponse> {
   } catch {
     body = text;
   }
-  return { status: response.status, contentType: response.headers.get('content-type') ?? '', body };
+  return { status: response.status, contentType: response.headers.get('content-type') ?? '', headers: response.headers, body };
 }
