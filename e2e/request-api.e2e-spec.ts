@@ -184,4 +184,21 @@ describe('deletion request API', () => {
       await expect(env.query('DELETE FROM intake.audit_events')).rejects.toThrow('append-only');
     });
   });
+
+  describe('OpenAPI document', () => {
+    it('documents every route and every kind', async () => {
+      const document = await (await fetch(`${intake.url}/docs/openapi.json`)).json();
+      expect(Object.keys(document.paths).sort()).toEqual([
+        '/v1/deletion-requests',
+        '/v1/deletion-requests/{id}',
+        '/v1/deletion-requests/{id}/audit',
+        '/v1/deletion-requests/{id}/cancel',
+        '/v1/deletion-requests/{id}/retry',
+        '/v1/workspaces/{workspace}/suppressions',
+      ]);
+      const create = document.paths['/v1/deletion-requests'].post;
+      expect(Object.keys(create.requestBody.content['application/json'].examples).sort()).toEqual(['account', 'legacy', 'purge', 'source', 'user', 'workspace']);
+      expect(Object.keys(create.responses).sort()).toEqual(['202', '400', '401', '403', '404', '409', '429']);
+    });
+  });
 });

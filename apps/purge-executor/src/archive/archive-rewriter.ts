@@ -1,6 +1,7 @@
 import { GetObjectCommand, DeleteObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { Logger } from '@nestjs/common';
+import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -19,12 +20,10 @@ type SubjectField = 'userId' | 'anonymousId';
 const SCAN_CONCURRENCY = 8;
 
 /**
- * Removes end users' events from every archive object under a prefix. One
- * pass scans each object as a stream and looks every line's subject up in a
- * set, so its cost does not grow with the number of subjects. Only objects
- * that contain a subject are rewritten: streamed through gunzip, the filter
- * and gzip into a new upload of the same key (guarded by the ETag that was
- * scanned), or deleted when no event remains.
+ * Removes end users' events from every archive object under a prefix. Each
+ * object is streamed once, and every line's subject is looked up in a set,
+ * so the cost does not grow with the number of subjects. Only objects that
+ * contained a subject are written back; one left without events is deleted.
  */
 export class ArchiveRewriter {
   private readonly logger = new Logger(ArchiveRewriter.name);
@@ -58,26 +57,42 @@ export class ArchiveRewriter {
     return result;
   }
 
+  /**
+   * Streams one object through gunzip, the filter and gzip into an upload of
+   * the same key, in one pass. The upload's stream is ended only when at
+   * least one event was removed; otherwise the upload is aborted, so an
+   * object without the subjects is read once and never written.
+   */
   private async processObject(key: string, field: SubjectField, subjects: Set<string>, result: SubjectRemovalResult): Promise<void> {
-    const scanned = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-    const matches = await countMatchingLines(scanned.Body as Readable, field, subjects);
-    result.objectsScanned += 1;
-    if (matches === 0) {
-      return;
-    }
-
-    const source = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, IfMatch: scanned.ETag }));
+    const source = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
     const rewritten = new PassThrough();
     const upload = new Upload({
       client: this.s3,
       params: { Bucket: this.bucket, Key: key, Body: rewritten, ContentType: 'application/gzip' },
     });
     const uploaded = upload.done();
-    const kept = await filterLines(source.Body as Readable, rewritten, field, subjects);
+
+    let counts: { kept: number; removed: number };
+    try {
+      counts = await filterLines(source.Body as Readable, rewritten, field, subjects);
+    } catch (error) {
+      await upload.abort();
+      await uploaded.catch(() => undefined);
+      throw error;
+    }
+    result.objectsScanned += 1;
+
+    if (counts.removed === 0) {
+      await upload.abort();
+      await uploaded.catch(() => undefined);
+      rewritten.destroy();
+      return;
+    }
+    rewritten.end();
     await uploaded;
 
-    result.eventsRemoved += matches;
-    if (kept === 0) {
+    result.eventsRemoved += counts.removed;
+    if (counts.kept === 0) {
       await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
       result.objectsDeleted += 1;
     } else {
@@ -91,31 +106,37 @@ function subjectOf(line: string, field: SubjectField): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-async function countMatchingLines(body: Readable, field: SubjectField, subjects: Set<string>): Promise<number> {
-  let matches = 0;
-  const lines = createInterface({ input: body.pipe(createGunzip()), crlfDelay: Infinity });
-  for await (const line of lines) {
-    if (line.length > 0 && subjects.has(subjectOf(line, field) ?? '')) {
-      matches += 1;
-    }
-  }
-  return matches;
-}
-
-/** Streams the object's lines without the subjects' events into `output`, gzipped; returns how many events were kept. */
-async function filterLines(body: Readable, output: PassThrough, field: SubjectField, subjects: Set<string>): Promise<number> {
-  let kept = 0;
+/**
+ * Streams the object's lines without the subjects' events into `output`,
+ * gzipped, and leaves `output` open for the caller to end or discard.
+ */
+async function filterLines(
+  body: Readable,
+  output: PassThrough,
+  field: SubjectField,
+  subjects: Set<string>,
+): Promise<{ kept: number; removed: number }> {
+  const counts = { kept: 0, removed: 0 };
   const lines = createInterface({ input: body.pipe(createGunzip()), crlfDelay: Infinity });
   async function* keptLines() {
     for await (const line of lines) {
-      if (line.length > 0 && !subjects.has(subjectOf(line, field) ?? '')) {
-        kept += 1;
-        yield `${line}\n`;
+      if (line.length === 0) {
+        continue;
       }
+      if (subjects.has(subjectOf(line, field) ?? '')) {
+        counts.removed += 1;
+        continue;
+      }
+      counts.kept += 1;
+      yield `${line}\n`;
     }
   }
-  await pipeline(Readable.from(keptLines()), createGzip(), output);
-  return kept;
+  const gzip = createGzip();
+  gzip.pipe(output, { end: false });
+  const flushed = gzip.readableEnded ? Promise.resolve() : once(gzip, 'end');
+  await pipeline(Readable.from(keptLines()), gzip);
+  await flushed;
+  return counts;
 }
 
 async function runWithConcurrency<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {

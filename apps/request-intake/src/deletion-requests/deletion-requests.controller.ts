@@ -53,23 +53,44 @@ export class DeletionRequestsController {
   @HttpCode(202)
   @ApiOperation({
     summary: 'Request a deletion',
-    description:
-      'A workspace deletion is accepted for an admin of the workspace, a purge on a ticket for an operator. Both start a grace period (GRACE_PERIOD, 5 days by default) during which they can be cancelled; then every product area purges the workspace. `workspace` takes a slug or an id.',
+    description: [
+      'One body per kind; `workspace` takes a slug or an id everywhere, and unknown fields are rejected.',
+      '- `workspace`: an admin of the workspace deletes it. A grace period (GRACE_PERIOD, 5 days by default) follows, during which it can be cancelled; then every product area purges the workspace.',
+      '- `purge`: an operator purges a workspace on a ticket, with the same grace period.',
+      '- `user`: an admin deletes or suppresses up to 5,000 end users (`userId` or `anonymousId`) in the workspace. `delete` and `suppress_with_delete` purge their data in every area at once; `suppress` and `unsuppress` only change the suppression list and complete at once.',
+      '- `source`: an operator deletes a source\'s archive for whole UTC days, `from` to `to` inclusive. Only the archive takes part.',
+      '- `legacy_archive_purge`: an operator purges the archive of a workspace deleted before 2022-03-31.',
+      '- `account`: the signed-in account deletes itself after re-entering its password: one workspace request per administered workspace, removal from the others, then its record.',
+    ].join('\n'),
   })
   @ApiHeader(idempotencyHeader)
   @ApiBody({
     schema: openApiSchema(createDeletionRequestBodySchema),
     examples: {
-      workspace: { value: { kind: 'workspace', workspace: 'acme', reason: 'Closing our account' } },
-      purge: { value: { kind: 'purge', workspace: 'acme', ticket: 'SUP-4711' } },
+      workspace: { summary: 'Delete a workspace', value: { kind: 'workspace', workspace: 'acme', reason: 'Closing our account' } },
+      purge: { summary: 'Purge a workspace on a ticket (operator)', value: { kind: 'purge', workspace: 'acme', ticket: 'SUP-4711' } },
+      user: {
+        summary: 'Delete and suppress end users',
+        value: { kind: 'user', workspace: 'acme', regulation: 'suppress_with_delete', subjectType: 'userId', subjects: ['user-3', 'user-7'] },
+      },
+      source: {
+        summary: "Delete a source's data for whole UTC days (operator)",
+        value: { kind: 'source', workspace: 'acme', source: 'web', from: '2024-03-10', to: '2024-03-12', ticket: 'SUP-4712' },
+      },
+      legacy: { summary: 'Purge the archive of a workspace deleted before 2022-03-31 (operator)', value: { kind: 'legacy_archive_purge', workspace: 'oldco', ticket: 'SUP-4713' } },
+      account: { summary: 'Delete the signed-in account', value: { kind: 'account', password: 'the account password' } },
     },
   })
-  @ApiResponse({ status: 202, description: 'Accepted: the request with status "scheduled", graceEndsAt and deadline' })
-  @ApiResponse({ status: 400, ...problemResponse })
-  @ApiResponse({ status: 401, ...problemResponse })
-  @ApiResponse({ status: 403, description: 'The caller is not an admin of the workspace (kind workspace) or not an operator (kind purge)' })
-  @ApiResponse({ status: 404, description: 'No workspace has that slug or id' })
-  @ApiResponse({ status: 409, description: 'The workspace already has an open deletion request, or the Idempotency-Key was used for another request' })
+  @ApiResponse({ status: 202, description: 'Accepted: the request (for kind account, the account deletion with one request per administered workspace)' })
+  @ApiResponse({ status: 400, description: 'The body is invalid: a missing, unknown or malformed field, a time of day in a source range, an empty or oversized subject list' })
+  @ApiResponse({ status: 401, description: 'No valid bearer token, or a wrong password for kind account' })
+  @ApiResponse({ status: 403, description: 'The caller lacks the role the kind requires (workspace admin, or operator)' })
+  @ApiResponse({ status: 404, description: 'No workspace or source has that slug or id' })
+  @ApiResponse({
+    status: 409,
+    description: 'The workspace already has an open deletion, the Idempotency-Key was used for another request, or a legacy purge names a workspace that is not a legacy deletion',
+  })
+  @ApiResponse({ status: 429, description: 'Too many wrong passwords for kind account; the Retry-After header says when to try again' })
   async create(
     @CurrentCaller() caller: Caller,
     @Body(new ZodValidationPipe(createDeletionRequestBodySchema)) body: CreateDeletionRequestBody,
@@ -87,7 +108,7 @@ export class DeletionRequestsController {
   @ApiOperation({ summary: 'List the requests the caller may see, newest first; operators see all' })
   @ApiQuery({ name: 'workspace', required: false, description: 'workspace slug or id' })
   @ApiQuery({ name: 'status', required: false, enum: ['scheduled', 'due', 'purging', 'completed', 'failed', 'cancelled'] })
-  @ApiQuery({ name: 'kind', required: false, enum: ['workspace', 'purge'] })
+  @ApiQuery({ name: 'kind', required: false, enum: ['workspace', 'purge', 'user', 'source', 'legacy_archive_purge', 'account'] })
   @ApiQuery({ name: 'limit', required: false, description: '1 to 100, default 20' })
   @ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page' })
   @ApiResponse({ status: 200, description: '{ items, nextCursor }' })
