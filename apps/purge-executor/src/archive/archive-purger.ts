@@ -17,6 +17,10 @@ export interface PrefixPurgeResult {
  * DeleteObjects of at most 1,000 keys. DeleteObjects returns 200 even when
  * some keys fail, so the per-key `Errors` are collected and reported. The
  * purge goes on through the remaining pages.
+ *
+ * NOTE: pages are listed and deleted one after another. Listing the next page
+ * while deleting the current one skipped about one object in ten on S3Proxy
+ * 3.3.0 (measured with the integration spec), although AWS S3 allows it.
  */
 export class ArchivePurger {
   private readonly logger = new Logger(ArchivePurger.name);

@@ -1,0 +1,125 @@
+/** One measurement of one side of a benchmark: a rate (higher is better) and any number of extra figures. */
+export interface Measurement {
+  rate: number;
+  extra?: Record<string, number>;
+}
+
+export interface Benchmark {
+  id: string;
+  title: string;
+  /** The unit of `rate`, such as "objects/s". */
+  unit: string;
+  baselineName: string;
+  targetText: string;
+  setup(): Promise<void>;
+  baseline(run: number): Promise<Measurement>;
+  platform(run: number): Promise<Measurement>;
+  /** Checks the target from the medians; returns what failed, or an empty list. */
+  check(summary: BenchmarkSummary): string[];
+  teardown(): Promise<void>;
+}
+
+export interface Stats {
+  median: number;
+  min: number;
+  max: number;
+}
+
+export interface BenchmarkSummary {
+  id: string;
+  title: string;
+  unit: string;
+  baselineName: string;
+  targetText: string;
+  baseline: Stats;
+  platform: Stats;
+  ratio: number;
+  extra: Record<string, Stats>;
+  failures: string[];
+}
+
+export function stats(values: number[]): Stats {
+  const sorted = [...values].sort((left, right) => left - right);
+  const middle = Math.floor(sorted.length / 2);
+  const median = sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+  return { median, min: sorted[0], max: sorted[sorted.length - 1] };
+}
+
+/** The value below which `quantile` of the samples fall (nearest rank). */
+export function percentile(samples: number[], quantile: number): number {
+  if (samples.length === 0) {
+    return 0;
+  }
+  const sorted = [...samples].sort((left, right) => left - right);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(quantile * sorted.length) - 1)];
+}
+
+/**
+ * Runs a benchmark's baseline and platform sides `runs` times each,
+ * alternating which goes first, so drift on the machine hits both alike.
+ */
+export async function runInterleaved(benchmark: Benchmark, runs: number, log: (line: string) => void): Promise<BenchmarkSummary> {
+  const baseline: Measurement[] = [];
+  const platform: Measurement[] = [];
+  for (let run = 0; run < runs; run += 1) {
+    const order = run % 2 === 0 ? (['baseline', 'platform'] as const) : (['platform', 'baseline'] as const);
+    for (const side of order) {
+      const measurement = side === 'baseline' ? await benchmark.baseline(run) : await benchmark.platform(run);
+      (side === 'baseline' ? baseline : platform).push(measurement);
+      log(`${benchmark.id} run ${run + 1}/${runs} ${side}: ${measurement.rate.toFixed(1)} ${benchmark.unit} ${formatExtra(measurement.extra)}`);
+    }
+  }
+
+  // Extra figures keep their name for the platform side and get a "baseline " prefix for the other.
+  const extra: Record<string, Stats> = {};
+  for (const [prefix, measurements] of [['', platform], ['baseline ', baseline]] as const) {
+    const names = new Set(measurements.flatMap((measurement) => Object.keys(measurement.extra ?? {})));
+    for (const name of names) {
+      const values = measurements.map((measurement) => measurement.extra?.[name]).filter((value): value is number => value !== undefined);
+      extra[`${prefix}${name}`] = stats(values);
+    }
+  }
+
+  const summary: BenchmarkSummary = {
+    id: benchmark.id,
+    title: benchmark.title,
+    unit: benchmark.unit,
+    baselineName: benchmark.baselineName,
+    targetText: benchmark.targetText,
+    baseline: stats(baseline.map((measurement) => measurement.rate)),
+    platform: stats(platform.map((measurement) => measurement.rate)),
+    ratio: 0,
+    extra,
+    failures: [],
+  };
+  summary.ratio = summary.platform.median / summary.baseline.median;
+  summary.failures = benchmark.check(summary);
+  return summary;
+}
+
+function formatExtra(extra: Record<string, number> | undefined): string {
+  if (!extra) {
+    return '';
+  }
+  return Object.entries(extra)
+    .map(([name, value]) => `${name}=${Number.isInteger(value) ? value : value.toFixed(2)}`)
+    .join(' ');
+}
+
+export function formatStats(value: Stats, digits = 1): string {
+  return `${value.median.toFixed(digits)} (${value.min.toFixed(digits)}–${value.max.toFixed(digits)})`;
+}
+
+/** Samples this process's resident set size until stopped; returns the peak in MiB. */
+export function sampleMemory(intervalMs = 25): { stop(): number } {
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, intervalMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      return Math.max(peak, process.memoryUsage().rss) / 1_048_576;
+    },
+  };
+}

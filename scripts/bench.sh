@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs the benchmarks in bench/ against their own Kafka broker (port 39092)
+# and S3Proxy (port 39000), which this script starts and stops, and the local
+# PostgreSQL. Arguments go to bench/run.ts: --full for the full sizes,
+# --only P1,P3 for some benchmarks. Results go to docs/benchmarks.md.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+STATE_DIR="$ROOT/.tmp/bench-run"
+
+if [[ ! -d node_modules ]]; then
+  npm ci --no-audit --no-fund
+fi
+bash scripts/components/postgres-check.sh
+
+export KAFKA_PORT=39092 KAFKA_CONTROLLER_PORT=39093 KAFKA_STATE_DIR="$STATE_DIR/kafka"
+export S3_PORT=39000 S3_STATE_DIR="$STATE_DIR/s3proxy" S3PROXY_PROVIDER=transient
+stop_components() {
+  bash scripts/components/kafka.sh stop || true
+  bash scripts/components/s3proxy.sh stop || true
+}
+trap stop_components EXIT
+bash scripts/components/kafka.sh stop >/dev/null 2>&1 || true
+rm -rf "$STATE_DIR"
+bash scripts/components/kafka.sh start
+bash scripts/components/s3proxy.sh start
+
+export TEST_KAFKA_BROKERS="127.0.0.1:39092" TEST_S3_ENDPOINT="http://127.0.0.1:39000"
+export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
+node -r @swc-node/register bench/run.ts "$@"
