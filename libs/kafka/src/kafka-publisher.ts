@@ -32,7 +32,12 @@ export class KafkaPublisher implements RecordPublisher {
     await this.connect();
     const byTopic = new Map<string, OutgoingRecord[]>();
     for (const record of records) {
-      byTopic.set(record.topic, [...(byTopic.get(record.topic) ?? []), record]);
+      const topicRecords = byTopic.get(record.topic);
+      if (topicRecords) {
+        topicRecords.push(record);
+      } else {
+        byTopic.set(record.topic, [record]);
+      }
     }
     await this.producer.sendBatch({
       acks: -1,

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, QueryRunner } from 'typeorm';
 import { assertSchemaName } from '../data-source.factory';
+import { queryRows } from '../query-rows.util';
 
 export interface OutgoingRecord {
   topic: string;
@@ -26,15 +27,28 @@ interface OutboxRow {
   topic: string;
   message_key: string;
   headers: Record<string, string>;
-  payload: unknown;
+  /** The envelope as JSON text, published as it is. */
+  payload: string;
+}
+
+/** A batch deleted from the outbox in a transaction that is still open. */
+interface ClaimedBatch {
+  runner: QueryRunner;
+  rows: OutboxRow[];
 }
 
 /**
- * Publishes committed outbox rows to Kafka in commit order and deletes them
- * once the broker has acknowledged. A crash between the two publishes a row
- * again; consumers deduplicate by event id. A transaction-level advisory lock
- * keeps one relay per schema publishing at a time, so order per key holds
- * with several instances of a service.
+ * Publishes committed outbox rows to Kafka in id order. Each batch is deleted
+ * in a transaction that commits only once the broker has acknowledged the
+ * batch, so a crash publishes a batch again (consumers deduplicate by event
+ * id) but never loses one.
+ *
+ * Batches are pipelined: while one batch is being published, the next is
+ * claimed from the database (`FOR UPDATE SKIP LOCKED` passes over the rows
+ * of the batch in flight). Batches are still published one after another,
+ * and when one fails, the batch claimed behind it is rolled back too, so
+ * order per key holds. Only the instance holding the schema's advisory lock
+ * publishes, so several instances of a service do not interleave batches.
  */
 export class OutboxRelay {
   private readonly logger: Logger;
@@ -62,7 +76,7 @@ export class OutboxRelay {
 
   async stop(): Promise<void> {
     this.running = false;
-    this.wake();
+    this.wakeUp?.();
     await this.loop;
   }
 
@@ -71,52 +85,97 @@ export class OutboxRelay {
     this.wakeUp?.();
   }
 
-  /** Publishes one batch; returns how many rows were published (0 when empty or another relay holds the lock). */
-  async publishBatch(): Promise<number> {
-    return this.dataSource.transaction(async (manager) => {
-      const [lock] = await manager.query('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked', [
-        `outbox:${this.schema}`,
-      ]);
-      if (!lock.locked) {
-        return 0;
-      }
-
-      const rows: OutboxRow[] = await manager.query(
-        `SELECT id, topic, message_key, headers, payload FROM ${this.schema}.outbox ORDER BY id LIMIT $1`,
-        [this.options.batchSize],
-      );
-      if (rows.length === 0) {
-        return 0;
-      }
-
-      await this.publisher.publish(
-        rows.map((row) => ({
-          topic: row.topic,
-          key: row.message_key,
-          value: JSON.stringify(row.payload),
-          headers: row.headers,
-        })),
-      );
-      await manager.query(`DELETE FROM ${this.schema}.outbox WHERE id = ANY($1::bigint[])`, [rows.map((row) => row.id)]);
-      return rows.length;
-    });
-  }
-
   private async run(): Promise<void> {
     let failures = 0;
     while (this.running) {
+      const leader = this.dataSource.createQueryRunner();
       try {
-        const published = await this.publishBatch();
-        failures = 0;
-        if (published < this.options.batchSize) {
-          await this.sleep(this.options.idleMs);
+        await leader.connect();
+        const [lock] = await leader.query('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [`outbox:${this.schema}`]);
+        if (!lock.locked) {
+          await this.sleep(this.options.idleMs * 10);
+          continue;
         }
+        await this.publishWhileRunning();
+        failures = 0;
       } catch (error) {
         failures += 1;
         const delayMs = Math.min(30_000, 250 * 2 ** Math.min(failures, 7));
-        this.logger.error(`publishing outbox batch failed (attempt ${failures}); retrying in ${delayMs} ms: ${String(error)}`);
+        this.logger.error(`publishing the outbox failed (attempt ${failures}); retrying in ${delayMs} ms: ${String(error)}`);
         await this.sleep(delayMs);
+      } finally {
+        await leader.query('SELECT pg_advisory_unlock_all()').catch(() => undefined);
+        await leader.release();
       }
+    }
+  }
+
+  /** Publishes batches until the relay stops; throws on the first failure after rolling back every open batch. */
+  private async publishWhileRunning(): Promise<void> {
+    let inFlight: { batch: ClaimedBatch; published: Promise<void> } | undefined;
+    try {
+      while (this.running) {
+        const next = await this.claimBatch();
+        if (inFlight) {
+          await this.finish(inFlight, next);
+          inFlight = undefined;
+        }
+        if (!next) {
+          await this.sleep(this.options.idleMs);
+          continue;
+        }
+        inFlight = { batch: next, published: this.publisher.publish(next.rows.map(toRecord)) };
+        // Keep the rejection handled until it is awaited in `finish`.
+        inFlight.published.catch(() => undefined);
+      }
+      if (inFlight) {
+        await this.finish(inFlight, undefined);
+      }
+    } catch (error) {
+      if (inFlight) {
+        await rollback(inFlight.batch);
+      }
+      throw error;
+    }
+  }
+
+  /** Waits for a batch's publish and commits its deletion; on failure rolls back it and the batch claimed behind it. */
+  private async finish(inFlight: { batch: ClaimedBatch; published: Promise<void> }, behind: ClaimedBatch | undefined): Promise<void> {
+    try {
+      await inFlight.published;
+    } catch (error) {
+      await rollback(inFlight.batch);
+      if (behind) {
+        await rollback(behind);
+      }
+      throw error;
+    }
+    await inFlight.batch.runner.commitTransaction();
+    await inFlight.batch.runner.release();
+  }
+
+  /** Deletes the next batch in a transaction left open; returns undefined when the outbox has nothing else. */
+  private async claimBatch(): Promise<ClaimedBatch | undefined> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    await runner.startTransaction();
+    try {
+      const rows = await queryRows<OutboxRow>(
+        runner,
+        `DELETE FROM ${this.schema}.outbox WHERE id IN (
+                SELECT id FROM ${this.schema}.outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+         RETURNING id, topic, message_key, headers, payload::text AS payload`,
+        [this.options.batchSize],
+      );
+      if (rows.length === 0) {
+        await rollback({ runner, rows });
+        return undefined;
+      }
+      rows.sort((left, right) => Number(left.id) - Number(right.id));
+      return { runner, rows };
+    } catch (error) {
+      await rollback({ runner, rows: [] });
+      throw error;
     }
   }
 
@@ -129,5 +188,19 @@ export class OutboxRelay {
       }
       this.wakeUp = done;
     });
+  }
+}
+
+function toRecord(row: OutboxRow): OutgoingRecord {
+  return { topic: row.topic, key: row.message_key, value: row.payload, headers: row.headers };
+}
+
+async function rollback(batch: ClaimedBatch): Promise<void> {
+  try {
+    if (batch.runner.isTransactionActive) {
+      await batch.runner.rollbackTransaction();
+    }
+  } finally {
+    await batch.runner.release();
   }
 }
