@@ -30,9 +30,10 @@ export async function startScheduler(config: SchedulerConfig): Promise<RunningSc
   new GraceTimersHandler(runtime.dataSource, runtime.groupId()).register(consumer);
   await consumer.start();
 
-  const loop = new GraceTimerLoop(runtime.dataSource, runtime.outbox, runtime.relay, {
+  const loop = new GraceTimerLoop(runtime.dataSource, runtime.relay, {
     pollIntervalMs: config.SCHEDULER_POLL_INTERVAL,
     batchSize: config.SCHEDULER_BATCH_SIZE,
+    topicPrefix: runtime.topicPrefix,
   });
   loop.start();
 

@@ -1,14 +1,45 @@
-import { graceElapsedV1 } from '@deletion/contracts';
-import { OutboxRelay, OutboxWriter, queryRows } from '@deletion/persistence';
+import { HEADERS, graceElapsedV1, topicName } from '@deletion/contracts';
+import { OutboxRelay } from '@deletion/persistence';
 import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
-interface DueTimer {
-  request_id: string;
-  workspace_id: string;
-  grace_ends_at: Date;
-  fired_at: Date;
-}
+const ISO_UTC = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
+
+/**
+ * Claims up to $1 due timers, marks them fired and writes one grace.elapsed
+ * event per timer to the outbox, in one statement. The envelope is built in
+ * SQL because this is the scheduler's hot path; its shape is the
+ * grace.elapsed contract, which the scheduler's integration spec checks
+ * against the contract's schema.
+ */
+const FIRE_DUE_TIMERS_SQL = `
+  WITH fired AS (
+    UPDATE scheduler.grace_timers SET state = 'fired', fired_at = clock_timestamp()
+     WHERE request_id IN (
+           SELECT request_id FROM scheduler.grace_timers
+            WHERE state = 'pending' AND grace_ends_at <= now()
+            ORDER BY grace_ends_at
+            LIMIT $1
+            FOR UPDATE SKIP LOCKED)
+     RETURNING request_id, workspace_id, grace_ends_at, fired_at),
+  written AS (
+    INSERT INTO scheduler.outbox (topic, message_key, headers, payload)
+    SELECT $2, workspace_id::text, $3::jsonb, jsonb_build_object(
+             'eventId', gen_random_uuid(),
+             'type', $4::text,
+             'schemaVersion', $5::int,
+             'occurredAt', to_char(fired_at AT TIME ZONE 'UTC', ${ISO_UTC}),
+             'requestId', request_id,
+             'workspaceId', workspace_id,
+             'payload', jsonb_build_object(
+               'requestId', request_id,
+               'workspaceId', workspace_id,
+               'graceEndsAt', to_char(grace_ends_at AT TIME ZONE 'UTC', ${ISO_UTC}),
+               'firedAt', to_char(fired_at AT TIME ZONE 'UTC', ${ISO_UTC})))
+      FROM fired
+     ORDER BY grace_ends_at
+    RETURNING 1)
+  SELECT count(*) AS fired FROM written`;
 
 /**
  * Fires timers whose grace period has ended by the database clock, never
@@ -25,10 +56,13 @@ export class GraceTimerLoop {
 
   constructor(
     private readonly dataSource: DataSource,
-    private readonly outbox: OutboxWriter,
     private readonly relay: OutboxRelay,
-    private readonly options: { pollIntervalMs: number; batchSize: number },
-  ) {}
+    private readonly options: { pollIntervalMs: number; batchSize: number; topicPrefix: string },
+  ) {
+    this.outboxTopic = topicName(options.topicPrefix, graceElapsedV1.topic);
+  }
+
+  private readonly outboxTopic: string;
 
   start(): void {
     this.running = true;
@@ -43,38 +77,21 @@ export class GraceTimerLoop {
 
   /** Fires one batch of due timers; returns how many fired. */
   async fireDueTimers(): Promise<number> {
-    const fired = await this.dataSource.transaction(async (manager) => {
-      const rows = await queryRows<DueTimer>(manager,
-        `UPDATE scheduler.grace_timers SET state = 'fired', fired_at = now()
-          WHERE request_id IN (
-                SELECT request_id FROM scheduler.grace_timers
-                 WHERE state = 'pending' AND grace_ends_at <= now()
-                 ORDER BY grace_ends_at
-                 LIMIT $1
-                 FOR UPDATE SKIP LOCKED)
-          RETURNING request_id, workspace_id, grace_ends_at, fired_at`,
-        [this.options.batchSize],
-      );
-      for (const row of rows) {
-        await this.outbox.add(manager, graceElapsedV1, {
-          key: row.workspace_id,
-          requestId: row.request_id,
-          workspaceId: row.workspace_id,
-          payload: {
-            requestId: row.request_id,
-            workspaceId: row.workspace_id,
-            graceEndsAt: row.grace_ends_at.toISOString(),
-            firedAt: row.fired_at.toISOString(),
-          },
-        });
-      }
-      return rows;
-    });
-    if (fired.length > 0) {
+    const fired = await this.dataSource.transaction((manager) =>
+      manager.query(FIRE_DUE_TIMERS_SQL, [
+        this.options.batchSize,
+        this.outboxTopic,
+        JSON.stringify({ [HEADERS.eventType]: graceElapsedV1.type, [HEADERS.schemaVersion]: String(graceElapsedV1.version) }),
+        graceElapsedV1.type,
+        graceElapsedV1.version,
+      ]),
+    );
+    const count = Number((fired as Array<{ fired: string }>)[0]?.fired ?? 0);
+    if (count > 0) {
       this.relay.wake();
-      this.logger.log(`fired ${fired.length} grace timer(s): ${fired.map((row) => row.request_id).join(', ')}`);
+      this.logger.log(`fired ${count} grace timer(s)`);
     }
-    return fired.length;
+    return count;
   }
 
   private async run(): Promise<void> {

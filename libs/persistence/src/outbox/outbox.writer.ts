@@ -45,4 +45,30 @@ export class OutboxWriter {
     );
     return envelope;
   }
+
+  /** Adds many events of one contract with a single INSERT, in the order given. */
+  async addMany<TContract extends MessageContract>(manager: EntityManager, contract: TContract, inputs: Array<OutboxEventInput<TContract>>): Promise<void> {
+    if (inputs.length === 0) {
+      return;
+    }
+    const topic = topicName(this.topicPrefix, contract.topic);
+    const headers = JSON.stringify({ [HEADERS.eventType]: contract.type, [HEADERS.schemaVersion]: String(contract.version) });
+    const envelopes = inputs.map((input) =>
+      JSON.stringify(
+        createEnvelope({
+          type: contract.type,
+          schemaVersion: contract.version,
+          payload: contract.schema.parse(input.payload),
+          requestId: input.requestId,
+          workspaceId: input.workspaceId,
+        }),
+      ),
+    );
+    await manager.query(
+      `INSERT INTO ${this.schema}.outbox (topic, message_key, headers, payload)
+       SELECT $1, message_key, $2::jsonb, payload FROM unnest($3::text[], $4::jsonb[]) WITH ORDINALITY AS event (message_key, payload, position)
+       ORDER BY position`,
+      [topic, headers, inputs.map((input) => input.key), envelopes],
+    );
+  }
 }
