@@ -4,6 +4,7 @@ import { cpus, totalmem } from 'node:os';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { archivePurgeBenchmark } from './p1-archive-purge.bench';
+import { archiveRewriteBenchmark } from './p2-archive-rewrite.bench';
 import { areaDeleteBenchmark } from './p3-area-delete.bench';
 import { outboxRelayBenchmark } from './p4-outbox-relay.bench';
 import { graceSchedulerBenchmark } from './p6-grace-scheduler.bench';
@@ -21,7 +22,7 @@ async function main(): Promise<void> {
   const runs = 5;
   Logger.overrideLogger((process.env.BENCH_LOG_LEVELS ?? 'error').split(',') as LogLevel[]);
 
-  const benchmarks: Benchmark[] = [archivePurgeBenchmark({ full }), areaDeleteBenchmark({ full }), outboxRelayBenchmark({ full }), graceSchedulerBenchmark({ full })].filter((benchmark) => !only || only.has(benchmark.id));
+  const benchmarks: Benchmark[] = [archivePurgeBenchmark({ full }), archiveRewriteBenchmark({ full }), areaDeleteBenchmark({ full }), outboxRelayBenchmark({ full }), graceSchedulerBenchmark({ full })].filter((benchmark) => !only || only.has(benchmark.id));
   const summaries: BenchmarkSummary[] = [];
   for (const benchmark of benchmarks) {
     console.log(`\n${benchmark.id}: ${benchmark.title}`);
