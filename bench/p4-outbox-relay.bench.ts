@@ -97,7 +97,7 @@ export function outboxRelayBenchmark(options: BenchOptions): Benchmark {
         schema: SCHEMA,
         entities: [],
         migrations: [],
-        poolSize: 4,
+        poolSize: 6,
         runMigrations: false,
       });
       for (const statement of messagingTablesUpSql(SCHEMA)) {

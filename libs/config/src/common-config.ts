@@ -4,7 +4,8 @@ import { booleanVariable, integerVariable } from './load-config.util';
 /** Variables every service reads: where PostgreSQL and Kafka are, and how topics are named. */
 export const databaseVariables = {
   DATABASE_URL: z.string().default('postgres://postgres@127.0.0.1:5432/deletion_platform'),
-  DATABASE_POOL_SIZE: integerVariable(10, 1),
+  // Each outbox relay keeps up to three connections (its lock, a batch in flight, the next batch), and purge-executor runs two relays.
+  DATABASE_POOL_SIZE: integerVariable(10, 6),
   DATABASE_MIGRATE_ON_START: booleanVariable(true),
 };
 

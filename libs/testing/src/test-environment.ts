@@ -58,7 +58,7 @@ export class TestEnvironment {
   env(overrides: Record<string, string> = {}): Record<string, string> {
     return {
       DATABASE_URL: this.databaseUrl,
-      DATABASE_POOL_SIZE: '4',
+      DATABASE_POOL_SIZE: '6',
       KAFKA_BROKERS: this.components.kafkaBrokers,
       KAFKA_TOPIC_PREFIX: this.topicPrefix,
       HTTP_PORT: '0',

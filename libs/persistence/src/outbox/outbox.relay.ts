@@ -49,6 +49,8 @@ interface ClaimedBatch {
  * and when one fails, the batch claimed behind it is rolled back too, so
  * order per key holds. Only the instance holding the schema's advisory lock
  * publishes, so several instances of a service do not interleave batches.
+ * The relay uses up to three pooled connections: the lock's, the batch in
+ * flight and the batch being claimed.
  */
 export class OutboxRelay {
   private readonly logger: Logger;
@@ -112,46 +114,46 @@ export class OutboxRelay {
 
   /** Publishes batches until the relay stops; throws on the first failure after rolling back every open batch. */
   private async publishWhileRunning(): Promise<void> {
-    let inFlight: { batch: ClaimedBatch; published: Promise<void> } | undefined;
-    try {
-      while (this.running) {
-        const next = await this.claimBatch();
-        if (inFlight) {
-          await this.finish(inFlight, next);
+    let inFlight: Promise<void> | undefined;
+    while (this.running) {
+      const next = await this.claimBatch();
+      if (inFlight) {
+        try {
+          await inFlight;
+        } catch (error) {
+          if (next) {
+            await rollback(next);
+          }
+          throw error;
+        } finally {
           inFlight = undefined;
         }
-        if (!next) {
-          await this.sleep(this.options.idleMs);
-          continue;
-        }
-        inFlight = { batch: next, published: this.publisher.publish(next.rows.map(toRecord)) };
-        // Keep the rejection handled until it is awaited in `finish`.
-        inFlight.published.catch(() => undefined);
       }
-      if (inFlight) {
-        await this.finish(inFlight, undefined);
+      if (!next) {
+        await this.sleep(this.options.idleMs);
+        continue;
       }
-    } catch (error) {
-      if (inFlight) {
-        await rollback(inFlight.batch);
-      }
-      throw error;
+      inFlight = this.publishAndCommit(next);
+      // Keep the rejection handled until it is awaited above.
+      inFlight.catch(() => undefined);
     }
+    await inFlight;
   }
 
-  /** Waits for a batch's publish and commits its deletion; on failure rolls back it and the batch claimed behind it. */
-  private async finish(inFlight: { batch: ClaimedBatch; published: Promise<void> }, behind: ClaimedBatch | undefined): Promise<void> {
+  /**
+   * Publishes a claimed batch and commits its deletion as soon as the broker
+   * has acknowledged it, releasing its connection without waiting for the
+   * next claim; on failure rolls it back.
+   */
+  private async publishAndCommit(batch: ClaimedBatch): Promise<void> {
     try {
-      await inFlight.published;
+      await this.publisher.publish(batch.rows.map(toRecord));
     } catch (error) {
-      await rollback(inFlight.batch);
-      if (behind) {
-        await rollback(behind);
-      }
+      await rollback(batch);
       throw error;
     }
-    await inFlight.batch.runner.commitTransaction();
-    await inFlight.batch.runner.release();
+    await batch.runner.commitTransaction();
+    await batch.runner.release();
   }
 
   /** Deletes the next batch in a transaction left open; returns undefined when the outbox has nothing else. */
