@@ -14,10 +14,10 @@ const CONCURRENCY = 8;
 
 /**
  * P2: removing 1, 10 and 100 end users from archive objects with the
- * archive's rewriter (one streamed pass per object, writing back only the
- * objects that changed) against a bare stream per object that gunzips,
- * drops lines by a set lookup, gzips and writes back, on the same objects on
- * the same S3 server. The rate is megabytes of gzipped input per second;
+ * archive's rewriter, which streams each object once and writes back only
+ * the objects that changed. The baseline is a bare stream per object that
+ * gunzips, drops lines by a set lookup, gzips and writes back, on the same
+ * objects on the same S3 server. The rate is megabytes of gzipped input per second;
  * the benchmark's headline rate is the 100-subject one.
  */
 export function archiveRewriteBenchmark(options: BenchOptions): Benchmark {

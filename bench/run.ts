@@ -72,6 +72,7 @@ function renderDocument(command: string, full: boolean, runs: number, table: str
     `- Machine: ${cpus().length} × ${cpu}, ${(totalmem() / 1_073_741_824).toFixed(0)} GiB, Node.js ${process.version}, ${process.platform}`,
     `- Date: ${new Date().toISOString().slice(0, 10)}`,
     '- Components: Kafka 4.1.2 (single KRaft node), S3Proxy 3.3.0 (transient store), PostgreSQL on 127.0.0.1, all on this machine',
+    '- What limits the missed targets, and what was changed for them: [benchmark-notes.md](benchmark-notes.md)',
     '',
     table,
     '',

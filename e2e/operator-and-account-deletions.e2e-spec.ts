@@ -184,6 +184,26 @@ describe('operator and account deletions', () => {
     });
   });
 
+  describe('purge on a ticket', () => {
+    it('purges a workspace by slug after its grace period', async () => {
+      const acmeEu = findWorkspace(fixture, 'acme-eu');
+      await seedArchive(env.s3, env.bucket, { workspaceId: acmeEu.id, sourceId: acmeEu.sources[0].id, days: ['2024-05-01'], objectsPerDay: 6, usersPerObject: 1 });
+      await seedAreaRows(env, acmeEu.id, 4);
+      const acmeObjects = await countObjects(env.s3, env.bucket, `${findWorkspace(fixture, 'acme').id}/`);
+
+      const created = await client('ops@platform.test').post('/v1/deletion-requests', { kind: 'purge', workspace: 'acme-eu', ticket: 'SUP-9' });
+      expect(created.status).toBe(202);
+      expect(created.body.status).toBe('scheduled');
+      expect(created.body.workspaceId).toBe(acmeEu.id);
+
+      const completed = await waitForStatus(created.body.id, 'completed');
+      expect(completed.areas.map((area: { status: string }) => area.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+      expect(await countObjects(env.s3, env.bucket, `${acmeEu.id}/`)).toBe(0);
+      expect(await countAreaRows(env, acmeEu.id)).toEqual({ profiles: 0, audiences: 0 });
+      expect(await countObjects(env.s3, env.bucket, `${findWorkspace(fixture, 'acme').id}/`)).toBe(acmeObjects);
+    });
+  });
+
   describe('legacy archive purge', () => {
     beforeAll(async () => {
       for (const [slug, deletedAt] of [

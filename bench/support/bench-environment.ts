@@ -4,7 +4,7 @@ export interface BenchOptions {
   full: boolean;
 }
 
-/** An isolated database, topic prefix and bucket on the benchmark's components, like a test file gets. */
+/** Creates an isolated database, topic prefix and bucket on the benchmark's components, as a test file gets. */
 export async function createBenchEnvironment(): Promise<TestEnvironment> {
   return new TestEnvironment().start();
 }

@@ -45,7 +45,7 @@ export function stats(values: number[]): Stats {
   return { median, min: sorted[0], max: sorted[sorted.length - 1] };
 }
 
-/** The value below which `quantile` of the samples fall (nearest rank). */
+/** Returns the value below which `quantile` of the samples fall (nearest rank). */
 export function percentile(samples: number[], quantile: number): number {
   if (samples.length === 0) {
     return 0;

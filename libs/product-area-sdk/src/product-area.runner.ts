@@ -190,20 +190,7 @@ export class ProductAreaRunner {
         [this.leaseMs, limit],
       );
       for (const task of rows) {
-        await this.outbox.add(manager, purgeProgressV1, {
-          key: task.job.workspaceId,
-          requestId: task.request_id,
-          workspaceId: task.job.workspaceId,
-          payload: {
-            requestId: task.request_id,
-            workspaceId: task.job.workspaceId,
-            area: this.options.area.name,
-            status: 'running',
-            attempt: task.attempts,
-            error: null,
-            nextAttemptAt: null,
-          },
-        });
+        await this.reportProgress(manager, task, { status: 'running', error: null, nextAttemptAt: null });
       }
       return rows;
     });
@@ -251,21 +238,7 @@ export class ProductAreaRunner {
         WHERE request_id = $1`,
       [task.request_id, JSON.stringify(counts)],
     );
-    await this.outbox.add(manager, purgeCompletedV1, {
-      key: task.job.workspaceId,
-      requestId: task.request_id,
-      workspaceId: task.job.workspaceId,
-      payload: {
-        requestId: task.request_id,
-        workspaceId: task.job.workspaceId,
-        area: this.options.area.name,
-        status: 'succeeded',
-        counts,
-        attempt: task.attempts,
-        error: null,
-        completedAt: new Date().toISOString(),
-      },
-    });
+    await this.acknowledge(manager, task, { status: 'succeeded', counts, error: null });
     this.logger.log(`request ${task.request_id}: purge succeeded ${JSON.stringify(counts)}`);
   }
 
@@ -283,21 +256,7 @@ export class ProductAreaRunner {
             WHERE request_id = $1`,
           [task.request_id, JSON.stringify(error), JSON.stringify(counts)],
         );
-        await this.outbox.add(manager, purgeCompletedV1, {
-          key: task.job.workspaceId,
-          requestId: task.request_id,
-          workspaceId: task.job.workspaceId,
-          payload: {
-            requestId: task.request_id,
-            workspaceId: task.job.workspaceId,
-            area: this.options.area.name,
-            status: 'failed',
-            counts,
-            attempt: task.attempts,
-            error,
-            completedAt: new Date().toISOString(),
-          },
-        });
+        await this.acknowledge(manager, task, { status: 'failed', counts, error });
         return;
       }
 
@@ -308,25 +267,46 @@ export class ProductAreaRunner {
           WHERE request_id = $1`,
         [task.request_id, JSON.stringify(error), nextAttemptAt, JSON.stringify(counts)],
       );
-      await this.outbox.add(manager, purgeProgressV1, {
-        key: task.job.workspaceId,
-        requestId: task.request_id,
-        workspaceId: task.job.workspaceId,
-        payload: {
-          requestId: task.request_id,
-          workspaceId: task.job.workspaceId,
-          area: this.options.area.name,
-          status: 'retrying',
-          attempt: task.attempts,
-          error,
-          nextAttemptAt: nextAttemptAt.toISOString(),
-        },
-      });
+      await this.reportProgress(manager, task, { status: 'retrying', error, nextAttemptAt: nextAttemptAt.toISOString() });
     });
     this.relay.wake();
 
     const outcome = giveUp ? 'failed for good' : `will be retried in ${delayMs} ms`;
     this.logger.error(`request ${task.request_id}: purge attempt ${task.attempts} ${outcome}: ${error.code}: ${error.message}`);
+  }
+
+  private async reportProgress(
+    manager: EntityManager,
+    task: ClaimedTask,
+    progress: Pick<PayloadOf<typeof purgeProgressV1>, 'status' | 'error' | 'nextAttemptAt'>,
+  ): Promise<void> {
+    await this.outbox.add(manager, purgeProgressV1, {
+      key: task.job.workspaceId,
+      requestId: task.request_id,
+      workspaceId: task.job.workspaceId,
+      payload: { requestId: task.request_id, workspaceId: task.job.workspaceId, area: this.options.area.name, attempt: task.attempts, ...progress },
+    });
+  }
+
+  /** Writes this area's acknowledgement (`purge.completed`) to the outbox, in the caller's transaction. */
+  private async acknowledge(
+    manager: EntityManager,
+    task: ClaimedTask,
+    result: Pick<PayloadOf<typeof purgeCompletedV1>, 'status' | 'counts' | 'error'>,
+  ): Promise<void> {
+    await this.outbox.add(manager, purgeCompletedV1, {
+      key: task.job.workspaceId,
+      requestId: task.request_id,
+      workspaceId: task.job.workspaceId,
+      payload: {
+        requestId: task.request_id,
+        workspaceId: task.job.workspaceId,
+        area: this.options.area.name,
+        attempt: task.attempts,
+        completedAt: new Date().toISOString(),
+        ...result,
+      },
+    });
   }
 
   private sleep(ms: number): Promise<void> {

@@ -8,9 +8,9 @@ const ISO_UTC = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
 /**
  * Claims up to $1 due timers, marks them fired and writes one grace.elapsed
  * event per timer to the outbox, in one statement. The envelope is built in
- * SQL because this is the scheduler's hot path; its shape is the
- * grace.elapsed contract, which the scheduler's integration spec checks
- * against the contract's schema.
+ * SQL because this is the scheduler's hot path. Its shape is the
+ * grace.elapsed contract, and the scheduler's integration spec checks the
+ * events against the contract's schema.
  */
 const FIRE_DUE_TIMERS_SQL = `
   WITH fired AS (

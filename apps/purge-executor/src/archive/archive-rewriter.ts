@@ -16,7 +16,7 @@ export interface SubjectRemovalResult {
 
 type SubjectField = 'userId' | 'anonymousId';
 
-/** Objects scanned at the same time; each holds one gunzip stream, so memory stays bounded whatever the archive's size. */
+/** Objects rewritten at the same time; each has one gunzip stream, so memory stays bounded whatever the archive's size. */
 const SCAN_CONCURRENCY = 8;
 
 /**
@@ -60,7 +60,7 @@ export class ArchiveRewriter {
   /**
    * Streams one object through gunzip, the filter and gzip into an upload of
    * the same key, in one pass. The upload's stream is ended only when at
-   * least one event was removed; otherwise the upload is aborted, so an
+   * least one event was removed. Otherwise the upload is aborted, so an
    * object without the subjects is read once and never written.
    */
   private async processObject(key: string, field: SubjectField, subjects: Set<string>, result: SubjectRemovalResult): Promise<void> {

@@ -10,7 +10,7 @@ export interface PasswordPolicy {
 /**
  * Checks a re-entered password against the account's bcrypt hash, with a
  * limit on wrong attempts: after `maxFailures` within `windowMs` every
- * attempt is answered 429 with Retry-After until the oldest failure leaves
+ * attempt is rejected with 429 and Retry-After until the oldest failure leaves
  * the window. Failures are recorded outside the request's transaction, so a
  * rejected request still counts.
  */

@@ -142,8 +142,8 @@ export class OutboxRelay {
 
   /**
    * Publishes a claimed batch and commits its deletion as soon as the broker
-   * has acknowledged it, releasing its connection without waiting for the
-   * next claim; on failure rolls it back.
+   * has acknowledged it. Its connection is released without waiting for the
+   * next claim. A failed publish rolls the batch back.
    */
   private async publishAndCommit(batch: ClaimedBatch): Promise<void> {
     try {

@@ -6,7 +6,7 @@ import { problems } from '../../problem/problem.exception';
 import { RequestPlan } from './request-plan';
 import { requireOperator, resolveWorkspace } from './plan-workspace-purge';
 
-/** Longest range one source deletion may cover, about ten years; a longer one is almost surely a typo. */
+/** Maximum range of one source deletion, about ten years; a longer one is almost surely a typo. */
 const MAX_DAYS = 3_660;
 
 /** Plans an operator's deletion of a source's archive for whole UTC days; only the archive area takes part. */
