@@ -1,18 +1,21 @@
 import 'reflect-metadata';
 import { LogLevel, Logger } from '@nestjs/common';
 import { cpus, totalmem } from 'node:os';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { archivePurgeBenchmark } from './p1-archive-purge.bench';
 import { archiveRewriteBenchmark } from './p2-archive-rewrite.bench';
 import { areaDeleteBenchmark } from './p3-area-delete.bench';
 import { outboxRelayBenchmark } from './p4-outbox-relay.bench';
+import { intakeBenchmark } from './p5-intake.bench';
 import { graceSchedulerBenchmark } from './p6-grace-scheduler.bench';
+import { endToEndBenchmark } from './p7-end-to-end.bench';
 import { Benchmark, BenchmarkSummary, formatStats, runInterleaved } from './support/harness';
 
 /**
  * Runs the benchmarks: `npm run bench` (quick) or `npm run bench -- --full`,
- * optionally `--only P1,P3`. Prints a table and writes docs/benchmarks.md.
+ * optionally `--only P1,P3`. Prints a table and writes docs/benchmarks.md
+ * (a run with --only writes .tmp/benchmarks-partial.md instead).
  */
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -22,7 +25,15 @@ async function main(): Promise<void> {
   const runs = 5;
   Logger.overrideLogger((process.env.BENCH_LOG_LEVELS ?? 'error').split(',') as LogLevel[]);
 
-  const benchmarks: Benchmark[] = [archivePurgeBenchmark({ full }), archiveRewriteBenchmark({ full }), areaDeleteBenchmark({ full }), outboxRelayBenchmark({ full }), graceSchedulerBenchmark({ full })].filter((benchmark) => !only || only.has(benchmark.id));
+  const benchmarks: Benchmark[] = [
+    archivePurgeBenchmark({ full }),
+    archiveRewriteBenchmark({ full }),
+    areaDeleteBenchmark({ full }),
+    outboxRelayBenchmark({ full }),
+    intakeBenchmark({ full }),
+    graceSchedulerBenchmark({ full }),
+    endToEndBenchmark({ full }),
+  ].filter((benchmark) => !only || only.has(benchmark.id));
   const summaries: BenchmarkSummary[] = [];
   for (const benchmark of benchmarks) {
     console.log(`\n${benchmark.id}: ${benchmark.title}`);
@@ -37,7 +48,11 @@ async function main(): Promise<void> {
   const table = renderTable(summaries);
   console.log(`\n${table}`);
   const command = `npm run bench${full ? ' -- --full' : ''}${only ? ` ${full ? '' : '-- '}--only ${[...only].join(',')}` : ''}`;
-  writeFileSync(join(__dirname, '..', 'docs', 'benchmarks.md'), renderDocument(command, full, runs, table, summaries));
+  // A partial run (--only) does not replace the record of a complete one.
+  const output = only ? join(__dirname, '..', '.tmp', 'benchmarks-partial.md') : join(__dirname, '..', 'docs', 'benchmarks.md');
+  mkdirSync(dirname(output), { recursive: true });
+  writeFileSync(output, renderDocument(command, full, runs, table, summaries));
+  console.log(`\nwrote ${output}`);
   const failed = summaries.filter((summary) => summary.failures.length > 0);
   if (failed.length > 0) {
     console.log(`\ntargets missed: ${failed.map((summary) => `${summary.id} (${summary.failures.join('; ')})`).join(', ')}`);

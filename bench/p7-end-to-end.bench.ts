@@ -1,0 +1,153 @@
+import { loadConfig } from '@deletion/config';
+import { EventPublisher, ensureTopics } from '@deletion/kafka';
+import {
+  RunningProductArea,
+  productAreaConfigSchema,
+  productAreaTablesDownSql,
+  productAreaTablesUpSql,
+  startProductArea,
+} from '@deletion/product-area-sdk';
+import { TestEnvironment, findAccount, publishDirectory, signDevelopmentToken, standardDirectory, waitFor } from '@deletion/testing';
+import { randomUUID } from 'node:crypto';
+import { Consumer, Producer } from 'kafkajs';
+import { MigrationInterface, QueryRunner } from 'typeorm';
+import { RunningExecutor, startExecutor } from '../apps/purge-executor/src/executor.app';
+import { loadExecutorConfig } from '../apps/purge-executor/src/executor.config';
+import { RunningIntake, startIntake } from '../apps/request-intake/src/intake.app';
+import { loadIntakeConfig } from '../apps/request-intake/src/intake.config';
+import { BenchOptions, createBenchEnvironment, until } from './support/bench-environment';
+import { Benchmark, Measurement } from './support/harness';
+
+/** Kafka hops from request to completion: purge.due to the area, purge.completed to the tracker, deletion.completed to intake. */
+const HOPS = 3;
+const CONCURRENCY = 10;
+
+class CreateNoopAreaTables1733301000000 implements MigrationInterface {
+  name = 'CreateNoopAreaTables1733301000000';
+  async up(queryRunner: QueryRunner): Promise<void> {
+    for (const statement of productAreaTablesUpSql('area_noop')) {
+      await queryRunner.query(statement);
+    }
+  }
+  async down(queryRunner: QueryRunner): Promise<void> {
+    for (const statement of productAreaTablesDownSql('area_noop')) {
+      await queryRunner.query(statement);
+    }
+  }
+}
+
+/**
+ * P7: end-user deletion requests per second from the HTTP API to
+ * `completed`, with one product area that deletes nothing, against bare
+ * kafkajs passing the same number of messages over the same number of hops
+ * (a consumer per hop that produces to the next topic).
+ */
+export function endToEndBenchmark(options: BenchOptions): Benchmark {
+  const requests = options.full ? 2_000 : 300;
+  let env: TestEnvironment;
+  let intake: RunningIntake;
+  let executor: RunningExecutor;
+  let area: RunningProductArea;
+  let token: string;
+
+  return {
+    id: 'P7',
+    title: `end to end: ${requests} requests from intake to completed, no-op area`,
+    unit: 'requests/s',
+    baselineName: `bare kafkajs produce and consume over ${HOPS} hops`,
+    targetText: '≥ 0.25',
+    async setup() {
+      env = await createBenchEnvironment();
+      const config = env.env({ PURGE_AREAS: 'noop', AREA_POLL_INTERVAL: '20ms', DATABASE_POOL_SIZE: '10', AREA_CONCURRENCY: '8' });
+      intake = await startIntake(loadIntakeConfig(config));
+      executor = await startExecutor(loadExecutorConfig(config));
+      area = await startProductArea({
+        area: { name: 'noop', kinds: ['user'], transactional: true, purge: async () => ({ rows: 0 }) },
+        schema: 'area_noop',
+        migrations: [CreateNoopAreaTables1733301000000],
+        config: loadConfig(productAreaConfigSchema, config),
+      });
+      const fixture = standardDirectory();
+      const publisher = new EventPublisher(env.kafka, env.topicPrefix);
+      await publishDirectory(publisher, fixture);
+      await publisher.disconnect();
+      await waitFor(async () => (await env.query('SELECT 1 FROM intake.memberships')).length >= 4, { description: 'the directory', timeoutMs: 60_000 });
+      token = signDevelopmentToken(env.jwtSecret, findAccount(fixture, 'ada@acme.test').id);
+    },
+    async baseline(run): Promise<Measurement> {
+      const topics = Array.from({ length: HOPS + 1 }, (_, hop) => `${env.topicPrefix}bench.hop.${run}.${hop}`);
+      await ensureTopics(env.kafka, topics);
+      const producer: Producer = env.kafka.producer();
+      await producer.connect();
+      const consumers: Consumer[] = [];
+      let received = 0;
+      for (let hop = 0; hop <= HOPS; hop += 1) {
+        const consumer = env.kafka.consumer({ groupId: `bench-hop-${randomUUID()}`, maxWaitTimeInMs: 50 });
+        await consumer.connect();
+        await consumer.subscribe({ topics: [topics[hop]], fromBeginning: true });
+        await consumer.run({
+          partitionsConsumedConcurrently: 3,
+          eachMessage: async ({ message }) => {
+            if (hop === HOPS) {
+              received += 1;
+              return;
+            }
+            await producer.send({ topic: topics[hop + 1], acks: -1, messages: [{ key: message.key, value: message.value }] });
+          },
+        });
+        consumers.push(consumer);
+      }
+      const started = performance.now();
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: CONCURRENCY }, async () => {
+          while (next < requests) {
+            const index = next++;
+            await producer.send({ topic: topics[0], acks: -1, messages: [{ key: `ws-${index % 10}`, value: JSON.stringify({ index }) }] });
+          }
+        }),
+      );
+      await until(async () => received >= requests, 300_000, 'every message over every hop', 5);
+      const seconds = (performance.now() - started) / 1_000;
+      await Promise.all(consumers.map((consumer) => consumer.disconnect()));
+      await producer.disconnect();
+      return { rate: requests / seconds };
+    },
+    async platform(): Promise<Measurement> {
+      const before = Number((await env.query<{ count: string }>(`SELECT count(*) FROM intake.deletion_requests WHERE status = 'completed'`))[0].count);
+      const started = performance.now();
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: CONCURRENCY }, async () => {
+          while (next < requests) {
+            const index = next++;
+            const response = await fetch(`${intake.url}/v1/deletion-requests`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+              body: JSON.stringify({ kind: 'user', workspace: index % 2 === 0 ? 'acme' : 'acme-eu', regulation: 'delete', subjectType: 'userId', subjects: [`user-${index}`] }),
+            });
+            if (response.status !== 202) {
+              throw new Error(`request ${index} was answered ${response.status}: ${await response.text()}`);
+            }
+          }
+        }),
+      );
+      await until(
+        async () => Number((await env.query<{ count: string }>(`SELECT count(*) FROM intake.deletion_requests WHERE status = 'completed'`))[0].count) >= before + requests,
+        600_000,
+        'every request to complete',
+        20,
+      );
+      return { rate: requests / ((performance.now() - started) / 1_000) };
+    },
+    check(summary) {
+      return summary.ratio < 0.25 ? [`ratio ${summary.ratio.toFixed(2)} < 0.25`] : [];
+    },
+    async teardown() {
+      await area?.close();
+      await executor?.close();
+      await intake?.close();
+      await env?.dispose();
+    },
+  };
+}
