@@ -186,6 +186,11 @@ describe('end-user deletion and suppression', () => {
 
       const list = (await ada.get('/v1/workspaces/acme/suppressions')).body;
       expect(list.items).toHaveLength(2);
+      const mail = await waitFor(() => env.smtp.to('ada@acme.test').find((message) => message.text.includes(created.body.id)), {
+        description: 'the suppression email',
+      });
+      expect(mail.subject).toBe('Suppression list changed in workspace acme');
+      expect(mail.text).toContain('No data was deleted');
     });
 
     it('unsuppresses', async () => {

@@ -150,6 +150,12 @@ describe('workspace deletion end to end', () => {
       expect(response.body.field).toBe('kind');
     });
 
+    it('rejects a body sent as form data', async () => {
+      const response = await api.as(token('ada@acme.test')).postRaw('/v1/deletion-requests', 'kind=workspace&workspace=acme', 'application/x-www-form-urlencoded');
+      expect(response.status).toBe(415);
+      expect(response.body.detail).toContain('Content-Type: application/json');
+    });
+
     it('rejects a body that is not JSON', async () => {
       const response = await api.as(token('ada@acme.test')).postRaw('/v1/deletion-requests', '{"kind": ');
       expect(response.status).toBe(400);
@@ -244,6 +250,8 @@ describe('workspace deletion end to end', () => {
     it('refuses to cancel a completed request', async () => {
       const response = await api.as(token('ada@acme.test')).post(`/v1/deletion-requests/${requestId}/cancel`);
       expect(response.status).toBe(409);
+      expect(response.body.status).toBe(409);
+      expect(response.body.requestStatus).toBe('completed');
       expect(response.body.code).toBe('purge-begun');
     });
   });

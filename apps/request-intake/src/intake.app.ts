@@ -11,6 +11,7 @@ import { DeletionRequestsService } from './deletion-requests/deletion-requests.s
 import { PlatformEventsHandler } from './directory/platform-events.handler';
 import { INTAKE_CONFIG, IntakeConfig } from './intake.config';
 import { INTAKE_MIGRATIONS } from './migrations';
+import { requireJsonBody } from './problem/json-content-type.middleware';
 import { ProblemFilter } from './problem/problem.filter';
 import { INTAKE_DATA_SOURCE, INTAKE_OUTBOX, INTAKE_RUNTIME } from './runtime.tokens';
 import { RequestStatusHandler } from './status/request-status.handler';
@@ -65,6 +66,7 @@ export async function startIntake(config: IntakeConfig): Promise<RunningIntake> 
 
   const registry = createMetricsRegistry(INTAKE_SERVICE_NAME);
   const app = await NestFactory.create(IntakeModule.forRuntime(config, runtime, registry), { bufferLogs: false });
+  app.use(requireJsonBody);
   app.useGlobalFilters(new ProblemFilter());
   app.enableShutdownHooks();
   const document = SwaggerModule.createDocument(

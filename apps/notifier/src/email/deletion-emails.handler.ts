@@ -3,7 +3,7 @@ import { EventConsumer } from '@deletion/kafka';
 import { claimInboxEvent } from '@deletion/persistence';
 import { Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { EmailContent, RequestFacts, deadlineAtRiskEmail, deletionCancelledEmail, deletionFinishedEmail, deletionRequestedEmail } from './email-templates';
+import { EmailContent, RequestFacts, deadlineAtRiskEmail, suppressionChangedEmail, deletionCancelledEmail, deletionFinishedEmail, deletionRequestedEmail } from './email-templates';
 import { Mailer } from './mailer';
 
 interface StoredRecipients {
@@ -48,6 +48,11 @@ export class DeletionEmailsHandler {
               JSON.stringify(request.recipients),
             ],
           );
+          if (request.regulation === 'suppress' || request.regulation === 'unsuppress') {
+            const facts = { requestId: request.requestId, workspaceSlug: request.workspaceSlug, apiUrl: this.apiUrl, kind: request.kind, scope: request.scope };
+            await this.notify(manager, request.requestId, 'requested', suppressionChangedEmail({ ...facts, regulation: request.regulation }));
+            return;
+          }
           const content = deletionRequestedEmail({
             requestId: request.requestId,
             workspaceSlug: request.workspaceSlug,

@@ -33,6 +33,16 @@ function describeDeletion(facts: RequestFacts): string {
   }
 }
 
+/** Email for a request that only changes the suppression list: nothing is deleted. */
+export function suppressionChangedEmail(facts: RequestFacts & { regulation: 'suppress' | 'unsuppress' }): EmailContent {
+  const count = facts.scope.type === 'subjects' ? facts.scope.subjects.length : 0;
+  const change = facts.regulation === 'suppress' ? 'suppressed: ingestion drops their later events' : 'unsuppressed: ingestion accepts their events again';
+  return {
+    subject: `Suppression list changed in workspace ${facts.workspaceSlug}`,
+    text: `${count} end user(s) of workspace "${facts.workspaceSlug}" were ${change} (request ${facts.requestId}). No data was deleted.`,
+  };
+}
+
 export function deletionRequestedEmail(facts: RequestFacts & { graceEndsAt: string | null; deadline: string }): EmailContent {
   const when = facts.graceEndsAt
     ? `The purge starts after the grace period ends at ${facts.graceEndsAt} (UTC). Until then an admin of the workspace can cancel it:\n\n  POST ${facts.apiUrl}/v1/deletion-requests/${facts.requestId}/cancel\n\nIf you did not expect this, cancel it now and contact support.`

@@ -72,7 +72,12 @@ export const userDeletionBodySchema = z.strictObject({
   regulation: regulationSchema,
   subjectType: z.enum(['userId', 'anonymousId']),
   subjects: z
-    .array(z.string().trim().min(1, 'a subject must not be blank').max(500), { error: 'subjects is required: give a list of end-user ids' })
+    .array(z.string().trim().min(1, 'a subject must not be blank').max(500), {
+      error: (issue) =>
+        issue.input === undefined
+          ? 'subjects is required: give a list of end-user ids'
+          : 'subjects must be a list of end-user ids, such as ["user-1", "user-2"]',
+    })
     .min(1, 'subjects must name at least one end user')
     .max(MAX_SUBJECTS_PER_REQUEST, `subjects may name at most ${MAX_SUBJECTS_PER_REQUEST} end users per request; split the list into several requests`),
   reason: z.string().max(2_000).optional(),

@@ -19,7 +19,7 @@ import { AuditEventView, DeletionRequestPage, DeletionRequestView } from './dele
 import { DeletionRequestsService } from './deletion-requests.service';
 
 function openApiSchema(schema: z.ZodType): Record<string, unknown> {
-  const { $schema: _ignored, ...jsonSchema } = z.toJSONSchema(schema, { io: 'input' }) as Record<string, unknown>;
+  const { $schema: _ignored, ...jsonSchema } = z.toJSONSchema(schema, { io: 'input', target: 'openapi-3.0' }) as Record<string, unknown>;
   return jsonSchema;
 }
 

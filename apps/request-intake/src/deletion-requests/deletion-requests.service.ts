@@ -137,6 +137,7 @@ export class DeletionRequestsService {
         workspaceSlug: workspace.slug,
         requestedBy,
         scope: plan.scope,
+        regulation: plan.regulation,
         createdAt: createdAt.toISOString(),
         graceEndsAt: schedule.graceEndsAt?.toISOString() ?? null,
         deadline: schedule.deadline.toISOString(),
@@ -228,7 +229,7 @@ export class DeletionRequestsService {
         throw problems.conflict(
           'purge-begun',
           `request ${id} can no longer be cancelled: its grace period ended at ${current.grace_ends_at?.toISOString() ?? 'its creation'} and the purge has begun (status ${current.status}); a purge is irreversible`,
-          { status: current.status },
+          { requestStatus: current.status },
         );
       }
 
@@ -263,7 +264,7 @@ export class DeletionRequestsService {
       const row = await findVisibleRequest(manager, caller, id);
       const failedAreas = (await requests.listAreas(id)).filter((area) => area.status === 'failed').map((area) => area.area);
       if (row.status !== 'failed' || failedAreas.length === 0) {
-        throw problems.conflict('request-not-failed', `request ${id} is ${row.status}; only a failed request can be retried`, { status: row.status });
+        throw problems.conflict('request-not-failed', `request ${id} is ${row.status}; only a failed request can be retried`, { requestStatus: row.status });
       }
       await requests.reopenFailed(id);
       await requests.appendAudit({ requestId: id, actor: caller.accountId, action: 'retry-requested', details: { areas: failedAreas } });

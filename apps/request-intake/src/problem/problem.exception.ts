@@ -29,7 +29,7 @@ export const problems = {
       code: 'invalid-request',
       status: 400,
       title: 'The request is invalid',
-      detail: errors.map((error) => `${error.field}: ${error.detail}`).join('; '),
+      detail: errors.map((error) => (error.detail.startsWith(error.field) ? error.detail : `${error.field}: ${error.detail}`)).join('; '),
       field: first?.field,
       errors,
     });

@@ -22,6 +22,8 @@ export class ProblemFilter implements ExceptionFilter {
       .status(problem.status)
       .type('application/problem+json')
       .json({
+        // Extension members go first, so none can overwrite a standard member such as `status`.
+        ...(problem.extra ?? {}),
         type: `${PROBLEM_TYPE_BASE}${problem.code}`,
         title: problem.title,
         status: problem.status,
@@ -30,7 +32,6 @@ export class ProblemFilter implements ExceptionFilter {
         code: problem.code,
         ...(problem.field ? { field: problem.field } : {}),
         ...(problem.errors ? { errors: problem.errors } : {}),
-        ...(problem.extra ?? {}),
       });
   }
 

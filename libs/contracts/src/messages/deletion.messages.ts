@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { deletionKindSchema } from '../deletion/deletion-kind';
+import { deletionKindSchema, regulationSchema } from '../deletion/deletion-kind';
 import { purgeScopeSchema } from '../deletion/purge-scope';
 import { defineMessage } from '../message-contract';
 import { TOPICS } from '../topics';
@@ -18,6 +18,8 @@ export const deletionRequestedV1 = defineMessage(
     workspaceSlug: z.string().min(1),
     requestedBy: z.uuid(),
     scope: purgeScopeSchema,
+    /** For end-user requests: what the request does to the subjects. */
+    regulation: regulationSchema.optional(),
     createdAt: z.iso.datetime({ offset: true }),
     graceEndsAt: z.iso.datetime({ offset: true }).nullable(),
     deadline: z.iso.datetime({ offset: true }),

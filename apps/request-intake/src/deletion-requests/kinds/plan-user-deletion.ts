@@ -21,6 +21,7 @@ export async function planUserDeletion(manager: EntityManager, caller: Caller, b
     ticket: null,
     reason: body.reason ?? null,
     purges,
+    regulation: body.regulation,
     suppression: body.regulation === 'delete' ? undefined : { regulation: body.regulation, subjectType: body.subjectType, subjects },
     auditDetails: { regulation: body.regulation, subjectType: body.subjectType, subjectCount: subjects.length },
   };

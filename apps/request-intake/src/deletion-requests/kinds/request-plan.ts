@@ -10,6 +10,8 @@ export interface RequestPlan {
   reason: string | null;
   /** False when the request changes only the suppression list and no product area purges anything. */
   purges: boolean;
+  /** For end-user requests: what the request does to the subjects. */
+  regulation?: Regulation;
   /** Suppression list change that the request makes, committed with it. */
   suppression?: { regulation: Regulation; subjectType: 'userId' | 'anonymousId'; subjects: string[] };
   auditDetails: Record<string, unknown>;
