@@ -199,6 +199,9 @@ describe('deletion request API', () => {
       const create = document.paths['/v1/deletion-requests'].post;
       expect(Object.keys(create.requestBody.content['application/json'].examples).sort()).toEqual(['account', 'legacy', 'purge', 'source', 'user', 'workspace']);
       expect(Object.keys(create.responses).sort()).toEqual(['202', '400', '401', '403', '404', '409', '429']);
+      expect(Object.keys(document.paths['/v1/deletion-requests/{id}/cancel'].post.responses).sort()).toEqual(['200', '400', '401', '403', '404', '409']);
+      expect(create.responses['404'].content['application/problem+json'].schema.required).toContain('status');
+      expect(JSON.stringify(document)).not.toContain('"const"');
     });
   });
 });

@@ -23,7 +23,28 @@ function openApiSchema(schema: z.ZodType): Record<string, unknown> {
   return jsonSchema;
 }
 
-const problemResponse = { description: 'application/problem+json naming the field and the fix' };
+/** Schema of every error body: RFC 9457 problem details with this API's extension members. */
+export const PROBLEM_SCHEMA = {
+  type: 'object',
+  required: ['type', 'title', 'status', 'detail', 'code'],
+  properties: {
+    type: { type: 'string', example: 'https://deletion-platform.dev/problems/workspace-not-found' },
+    title: { type: 'string' },
+    status: { type: 'integer', example: 404 },
+    detail: { type: 'string', description: 'what is wrong with which value, and what to do' },
+    instance: { type: 'string' },
+    code: { type: 'string', example: 'workspace-not-found' },
+    field: { type: 'string', description: 'the request field the problem is about' },
+    errors: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, detail: { type: 'string' } } } },
+  },
+};
+
+/** A documented error response: application/problem+json with a description of when it happens. */
+export function problemResponse(status: number, description: string) {
+  return { status, description, content: { 'application/problem+json': { schema: PROBLEM_SCHEMA } } };
+}
+
+const problemDescription = 'application/problem+json naming the field and the fix';
 
 const idempotencyHeader = {
   name: 'Idempotency-Key',
@@ -41,6 +62,7 @@ function unwrap<T>(result: IdempotentResult<T>, response: Response): T {
 
 @ApiTags('deletion requests')
 @ApiBearerAuth()
+@ApiResponse(problemResponse(401, 'No bearer token, or an invalid or expired one'))
 @UseGuards(JwtAuthGuard)
 @Controller('v1/deletion-requests')
 export class DeletionRequestsController {
@@ -82,15 +104,12 @@ export class DeletionRequestsController {
     },
   })
   @ApiResponse({ status: 202, description: 'Accepted: the request (for kind account, the account deletion with one request per administered workspace)' })
-  @ApiResponse({ status: 400, description: 'The body is invalid: a missing, unknown or malformed field, a time of day in a source range, an empty or oversized subject list' })
-  @ApiResponse({ status: 401, description: 'No valid bearer token, or a wrong password for kind account' })
-  @ApiResponse({ status: 403, description: 'The caller lacks the role the kind requires (workspace admin, or operator)' })
-  @ApiResponse({ status: 404, description: 'No workspace or source has that slug or id' })
-  @ApiResponse({
-    status: 409,
-    description: 'The workspace already has an open deletion, the Idempotency-Key was used for another request, or a legacy purge names a workspace that is not a legacy deletion',
-  })
-  @ApiResponse({ status: 429, description: 'Too many wrong passwords for kind account; the Retry-After header says when to try again' })
+  @ApiResponse(problemResponse(400, 'The body is invalid: a missing, unknown or malformed field, a time of day in a source range, an empty or oversized subject list'))
+  @ApiResponse(problemResponse(401, 'No valid bearer token, or a wrong password for kind account'))
+  @ApiResponse(problemResponse(403, 'The caller lacks the role the kind requires (workspace admin, or operator)'))
+  @ApiResponse(problemResponse(404, 'No workspace or source has that slug or id'))
+  @ApiResponse(problemResponse(409, 'The workspace already has an open deletion, the Idempotency-Key was used for another request, or a legacy purge names a workspace that is not a legacy deletion'))
+  @ApiResponse(problemResponse(429, 'Too many wrong passwords for kind account; the Retry-After header says when to try again'))
   async create(
     @CurrentCaller() caller: Caller,
     @Body(new ZodValidationPipe(createDeletionRequestBodySchema)) body: CreateDeletionRequestBody,
@@ -112,6 +131,7 @@ export class DeletionRequestsController {
   @ApiQuery({ name: 'limit', required: false, description: '1 to 100, default 20' })
   @ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page' })
   @ApiResponse({ status: 200, description: '{ items, nextCursor }' })
+  @ApiResponse(problemResponse(400, 'An invalid filter, limit or cursor'))
   list(
     @CurrentCaller() caller: Caller,
     @Query(new ZodValidationPipe(listDeletionRequestsQuerySchema)) query: ListDeletionRequestsQuery,
@@ -122,7 +142,8 @@ export class DeletionRequestsController {
   @Get(':id')
   @ApiOperation({ summary: 'Show a deletion request with the progress of every product area' })
   @ApiResponse({ status: 200, description: 'The request' })
-  @ApiResponse({ status: 404, description: 'No such request, or the caller may not see it' })
+  @ApiResponse(problemResponse(400, 'The id is not a UUID'))
+  @ApiResponse(problemResponse(404, 'No such request, or the caller may not see it'))
   get(@CurrentCaller() caller: Caller, @Param('id') id: string): Promise<DeletionRequestView> {
     return this.service.get(caller, id);
   }
@@ -130,7 +151,8 @@ export class DeletionRequestsController {
   @Get(':id/audit')
   @ApiOperation({ summary: "Show a request's append-only audit trail: who did what, when (UTC), why and on which ticket" })
   @ApiResponse({ status: 200, description: 'The audit events, oldest first' })
-  @ApiResponse({ status: 404, description: 'No such request, or the caller may not see it' })
+  @ApiResponse(problemResponse(400, 'The id is not a UUID'))
+  @ApiResponse(problemResponse(404, 'No such request, or the caller may not see it'))
   audit(@CurrentCaller() caller: Caller, @Param('id') id: string): Promise<AuditEventView[]> {
     return this.service.audit(caller, id);
   }
@@ -140,8 +162,10 @@ export class DeletionRequestsController {
   @ApiOperation({ summary: 'Run the failed product areas of a failed request again (operators)' })
   @ApiHeader(idempotencyHeader)
   @ApiResponse({ status: 202, description: 'The request, back in status "purging"' })
-  @ApiResponse({ status: 403, description: 'The caller is not an operator' })
-  @ApiResponse({ status: 409, description: 'The request has not failed' })
+  @ApiResponse(problemResponse(400, 'The id is not a UUID, or the Idempotency-Key is malformed'))
+  @ApiResponse(problemResponse(403, 'The caller is not an operator'))
+  @ApiResponse(problemResponse(404, 'No such request'))
+  @ApiResponse(problemResponse(409, 'The request has not failed, or the Idempotency-Key was used for another request'))
   async retry(
     @CurrentCaller() caller: Caller,
     @Param('id') id: string,
@@ -157,8 +181,10 @@ export class DeletionRequestsController {
   @ApiHeader(idempotencyHeader)
   @ApiBody({ required: false, schema: openApiSchema(cancelDeletionRequestBodySchema) })
   @ApiResponse({ status: 200, description: 'Cancelled; nothing is purged' })
-  @ApiResponse({ status: 403, description: 'The caller is neither an admin of the workspace nor an operator' })
-  @ApiResponse({ status: 409, description: 'The grace period has ended and the purge has begun; it cannot be cancelled' })
+  @ApiResponse(problemResponse(400, 'The id is not a UUID, the body is invalid, or the Idempotency-Key is malformed'))
+  @ApiResponse(problemResponse(403, 'The caller is neither an admin of the workspace nor an operator'))
+  @ApiResponse(problemResponse(404, 'No such request, or the caller may not see it'))
+  @ApiResponse(problemResponse(409, 'The grace period has ended and the purge has begun; it cannot be cancelled'))
   async cancel(
     @CurrentCaller() caller: Caller,
     @Param('id') id: string,
