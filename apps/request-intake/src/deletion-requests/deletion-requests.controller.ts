@@ -39,7 +39,7 @@ export const PROBLEM_SCHEMA = {
   },
 };
 
-/** A documented error response: application/problem+json with a description of when it happens. */
+/** Builds a documented error response: application/problem+json with a description of when it happens. */
 export function problemResponse(status: number, description: string) {
   return { status, description, content: { 'application/problem+json': { schema: PROBLEM_SCHEMA } } };
 }
