@@ -3,14 +3,12 @@ import { EventPublisher, ensureTopics } from '@deletion/kafka';
 import {
   RunningProductArea,
   productAreaConfigSchema,
-  productAreaTablesDownSql,
-  productAreaTablesUpSql,
+  productAreaTablesMigration,
   startProductArea,
 } from '@deletion/product-area-sdk';
 import { TestEnvironment, findAccount, publishDirectory, signDevelopmentToken, standardDirectory, waitFor } from '@deletion/testing';
 import { randomUUID } from 'node:crypto';
 import { Consumer, Producer } from 'kafkajs';
-import { MigrationInterface, QueryRunner } from 'typeorm';
 import { RunningExecutor, startExecutor } from '../apps/purge-executor/src/executor.app';
 import { loadExecutorConfig } from '../apps/purge-executor/src/executor.config';
 import { RunningIntake, startIntake } from '../apps/request-intake/src/intake.app';
@@ -21,20 +19,6 @@ import { Benchmark, Measurement } from './support/harness';
 /** Kafka hops from request to completion: purge.due to the area, purge.completed to the tracker, deletion.completed to intake. */
 const HOPS = 3;
 const CONCURRENCY = 10;
-
-class CreateNoopAreaTables1733301000000 implements MigrationInterface {
-  name = 'CreateNoopAreaTables1733301000000';
-  async up(queryRunner: QueryRunner): Promise<void> {
-    for (const statement of productAreaTablesUpSql('area_noop')) {
-      await queryRunner.query(statement);
-    }
-  }
-  async down(queryRunner: QueryRunner): Promise<void> {
-    for (const statement of productAreaTablesDownSql('area_noop')) {
-      await queryRunner.query(statement);
-    }
-  }
-}
 
 /**
  * P7: end-user deletion requests per second from the HTTP API to
@@ -64,7 +48,7 @@ export function endToEndBenchmark(options: BenchOptions): Benchmark {
       area = await startProductArea({
         area: { name: 'noop', kinds: ['user'], transactional: true, purge: async () => ({ rows: 0 }) },
         schema: 'area_noop',
-        migrations: [CreateNoopAreaTables1733301000000],
+        migrations: [productAreaTablesMigration('area_noop')],
         config: loadConfig(productAreaConfigSchema, config),
       });
       const fixture = standardDirectory();

@@ -6,12 +6,10 @@ import {
   RetryablePurgeError,
   RunningProductArea,
   productAreaConfigSchema,
-  productAreaTablesDownSql,
-  productAreaTablesUpSql,
+  productAreaTablesMigration,
   startProductArea,
 } from '@deletion/product-area-sdk';
 import { TestEnvironment, findAccount, publishDirectory, signDevelopmentToken, standardDirectory, waitFor } from '@deletion/testing';
-import { MigrationInterface, QueryRunner } from 'typeorm';
 import { startExecutor, RunningExecutor } from '../apps/purge-executor/src/executor.app';
 import { loadExecutorConfig } from '../apps/purge-executor/src/executor.config';
 import { startNotifier, RunningNotifier } from '../apps/notifier/src/notifier.app';
@@ -20,22 +18,6 @@ import { startIntake, RunningIntake } from '../apps/request-intake/src/intake.ap
 import { loadIntakeConfig } from '../apps/request-intake/src/intake.config';
 import { ApiClient } from './support/api-client';
 import { waitForDirectory } from './support/directory-ready';
-
-function areaTablesMigration(schema: string): new () => MigrationInterface {
-  return class CreateTestAreaTables1733300900000 implements MigrationInterface {
-    name = 'CreateTestAreaTables1733300900000';
-    async up(queryRunner: QueryRunner): Promise<void> {
-      for (const statement of productAreaTablesUpSql(schema)) {
-        await queryRunner.query(statement);
-      }
-    }
-    async down(queryRunner: QueryRunner): Promise<void> {
-      for (const statement of productAreaTablesDownSql(schema)) {
-        await queryRunner.query(statement);
-      }
-    }
-  };
-}
 
 /**
  * Failing product areas: a permanent error fails an area at once, a
@@ -105,7 +87,7 @@ describe('product areas that fail', () => {
     executor = await startExecutor(loadExecutorConfig(config));
     notifier = await startNotifier(loadNotifierConfig(config));
     for (const [area, schema] of definitions) {
-      areas.push(await startProductArea({ area, schema, migrations: [areaTablesMigration(schema)], config: loadConfig(productAreaConfigSchema, config) }));
+      areas.push(await startProductArea({ area, schema, migrations: [productAreaTablesMigration(schema)], config: loadConfig(productAreaConfigSchema, config) }));
     }
     const publisher = new EventPublisher(env.kafka, env.topicPrefix);
     await publishDirectory(publisher, fixture);

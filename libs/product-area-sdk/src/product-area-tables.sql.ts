@@ -1,3 +1,4 @@
+import { MigrationInterface, QueryRunner } from 'typeorm';
 import { assertSchemaName, messagingTablesDownSql, messagingTablesUpSql } from '@deletion/persistence';
 
 /** DDL of the tables the runner keeps in the area's schema: its purge tasks, outbox and inbox. */
@@ -26,4 +27,26 @@ export function productAreaTablesUpSql(schemaName: string): string[] {
 export function productAreaTablesDownSql(schemaName: string): string[] {
   const schema = assertSchemaName(schemaName);
   return [`DROP TABLE ${schema}.purge_tasks`, ...messagingTablesDownSql(schema)];
+}
+
+/**
+ * Builds a migration that creates only the runner's tables in `schema`, for
+ * an area that keeps its data elsewhere (an external API, another store).
+ */
+export function productAreaTablesMigration(schema: string): new () => MigrationInterface {
+  return class CreateProductAreaTables1733300000000 implements MigrationInterface {
+    name = 'CreateProductAreaTables1733300000000';
+
+    async up(queryRunner: QueryRunner): Promise<void> {
+      for (const statement of productAreaTablesUpSql(schema)) {
+        await queryRunner.query(statement);
+      }
+    }
+
+    async down(queryRunner: QueryRunner): Promise<void> {
+      for (const statement of productAreaTablesDownSql(schema)) {
+        await queryRunner.query(statement);
+      }
+    }
+  };
 }
