@@ -204,4 +204,12 @@ describe('deletion request API', () => {
       expect(JSON.stringify(document)).not.toContain('"const"');
     });
   });
+
+  describe('health', () => {
+    it('reports the database and Kafka', async () => {
+      const response = await fetch(`${intake.url}/health`);
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ status: 'ok', checks: { database: { status: 'ok' }, kafka: { status: 'ok' } } });
+    });
+  });
 });

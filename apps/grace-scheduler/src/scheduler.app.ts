@@ -1,5 +1,5 @@
 import { EventConsumer } from '@deletion/kafka';
-import { ObservabilityModule, createMetricsRegistry, databaseCheck } from '@deletion/observability';
+import { ObservabilityModule, createMetricsRegistry, databaseCheck, kafkaCheck } from '@deletion/observability';
 import { ServiceRuntime } from '@deletion/service-runtime';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -38,7 +38,7 @@ export async function startScheduler(config: SchedulerConfig): Promise<RunningSc
   loop.start();
 
   const app = await NestFactory.create(
-    ObservabilityModule.forRoot(createMetricsRegistry(SCHEDULER_SERVICE_NAME), { database: databaseCheck(runtime.dataSource) }),
+    ObservabilityModule.forRoot(createMetricsRegistry(SCHEDULER_SERVICE_NAME), { database: databaseCheck(runtime.dataSource), kafka: kafkaCheck(runtime.kafka) }),
   );
   await app.listen(config.HTTP_PORT, config.HTTP_HOST);
   new Logger('GraceScheduler').log(`health and metrics on ${await app.getUrl()}`);

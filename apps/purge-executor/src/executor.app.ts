@@ -1,5 +1,5 @@
 import { EventConsumer } from '@deletion/kafka';
-import { ObservabilityModule, createMetricsRegistry, databaseCheck } from '@deletion/observability';
+import { ObservabilityModule, createMetricsRegistry, databaseCheck, kafkaCheck } from '@deletion/observability';
 import { ProductAreaRunner } from '@deletion/product-area-sdk';
 import { ServiceRuntime } from '@deletion/service-runtime';
 import { Logger } from '@nestjs/common';
@@ -51,7 +51,7 @@ export async function startExecutor(config: ExecutorConfig): Promise<RunningExec
   await archiveArea.start();
 
   const app = await NestFactory.create(
-    ObservabilityModule.forRoot(createMetricsRegistry(EXECUTOR_SERVICE_NAME), { database: databaseCheck(runtime.dataSource) }),
+    ObservabilityModule.forRoot(createMetricsRegistry(EXECUTOR_SERVICE_NAME), { database: databaseCheck(runtime.dataSource), kafka: kafkaCheck(runtime.kafka) }),
   );
   await app.listen(config.HTTP_PORT, config.HTTP_HOST);
   new Logger('PurgeExecutor').log(`health and metrics on ${await app.getUrl()}; waiting for areas ${config.PURGE_AREAS.join(', ')}`);

@@ -1,5 +1,5 @@
 import { EventConsumer } from '@deletion/kafka';
-import { ObservabilityModule, createMetricsRegistry, databaseCheck } from '@deletion/observability';
+import { ObservabilityModule, createMetricsRegistry, databaseCheck, kafkaCheck } from '@deletion/observability';
 import { ServiceRuntime } from '@deletion/service-runtime';
 import { DynamicModule, INestApplication, Logger, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -30,7 +30,7 @@ class IntakeModule {
       module: IntakeModule,
       imports: [
         JwtModule.register({ secret: config.AUTH_JWT_SECRET, verifyOptions: { algorithms: ['HS256'] } }),
-        ObservabilityModule.forRoot(registry, { database: databaseCheck(runtime.dataSource) }),
+        ObservabilityModule.forRoot(registry, { database: databaseCheck(runtime.dataSource), kafka: kafkaCheck(runtime.kafka) }),
       ],
       controllers: [DeletionRequestsController, SuppressionsController],
       providers: [

@@ -1,3 +1,4 @@
+import { Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
 
 export interface HealthReport {
@@ -10,6 +11,26 @@ export type HealthCheck = () => Promise<void>;
 export function databaseCheck(dataSource: DataSource): HealthCheck {
   return async () => {
     await dataSource.query('SELECT 1');
+  };
+}
+
+/** Checks that a Kafka broker answers a metadata request within `timeoutMs`. */
+export function kafkaCheck(kafka: Kafka, timeoutMs = 3_000): HealthCheck {
+  return async () => {
+    const admin = kafka.admin();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer from Kafka within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      await Promise.race([(async () => {
+        await admin.connect();
+        await admin.describeCluster();
+      })(), timeout]);
+    } finally {
+      clearTimeout(timer);
+      await admin.disconnect().catch(() => undefined);
+    }
   };
 }
 
