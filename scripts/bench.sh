@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Runs the benchmarks in bench/ against their own Kafka broker (port 39092)
-# and S3Proxy (port 39000), which this script starts and stops, and the local
-# PostgreSQL. Arguments go to bench/run.ts: --full for the full sizes,
-# --only P1,P3 for some benchmarks. Results go to docs/benchmarks.md.
+# Runs the benchmarks in bench/ against their own Kafka broker (port 28092)
+# and S3Proxy (port 28000), which this script starts and stops, and the local
+# PostgreSQL. The ports are below Linux's ephemeral range (32768 and up), so
+# no outgoing connection can hold them. Arguments go to bench/run.ts: --full
+# for the full sizes, --only P1,P3 for some benchmarks. Results go to
+# docs/benchmarks.md.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -14,8 +16,8 @@ if [[ ! -d node_modules ]]; then
 fi
 bash scripts/components/postgres-check.sh
 
-export KAFKA_PORT=39092 KAFKA_CONTROLLER_PORT=39093 KAFKA_STATE_DIR="$STATE_DIR/kafka"
-export S3_PORT=39000 S3_STATE_DIR="$STATE_DIR/s3proxy" S3PROXY_PROVIDER=transient
+export KAFKA_PORT=28092 KAFKA_CONTROLLER_PORT=28093 KAFKA_STATE_DIR="$STATE_DIR/kafka"
+export S3_PORT=28000 S3_STATE_DIR="$STATE_DIR/s3proxy" S3PROXY_PROVIDER=transient
 stop_components() {
   bash scripts/components/kafka.sh stop || true
   bash scripts/components/s3proxy.sh stop || true
@@ -26,6 +28,6 @@ rm -rf "$STATE_DIR"
 bash scripts/components/kafka.sh start
 bash scripts/components/s3proxy.sh start
 
-export TEST_KAFKA_BROKERS="127.0.0.1:39092" TEST_S3_ENDPOINT="http://127.0.0.1:39000"
+export TEST_KAFKA_BROKERS="127.0.0.1:28092" TEST_S3_ENDPOINT="http://127.0.0.1:28000"
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 node -r @swc-node/register bench/run.ts "$@"

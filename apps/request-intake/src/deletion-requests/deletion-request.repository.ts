@@ -283,24 +283,30 @@ export class DeletionRequestRepository {
   }
 
   async toView(row: DeletionRequestRow, now: Date): Promise<DeletionRequestView> {
-    return {
-      id: row.id,
-      kind: row.kind,
-      status: row.status,
-      workspaceId: row.workspace_id,
-      workspace: row.workspace_slug,
-      requestedBy: row.requested_by,
-      reason: row.reason,
-      ticket: row.ticket,
-      createdAt: row.created_at.toISOString(),
-      graceEndsAt: row.grace_ends_at?.toISOString() ?? null,
-      deadline: row.deadline.toISOString(),
-      cancellable: isCancellable(row.status, row.grace_ends_at, now),
-      cancelledAt: row.cancelled_at?.toISOString() ?? null,
-      cancelledBy: row.cancelled_by,
-      completedAt: row.completed_at?.toISOString() ?? null,
-      areas: await this.listAreas(row.id),
-      receipt: row.status === 'completed' || row.status === 'failed' ? row.receipt : null,
-    };
+    return buildRequestView(row, await this.listAreas(row.id), now);
   }
+
+}
+
+/** Builds the API view of a request from its row and its areas' progress. */
+export function buildRequestView(row: DeletionRequestRow, areas: AreaProgressView[], now: Date): DeletionRequestView {
+  return {
+    id: row.id,
+    kind: row.kind,
+    status: row.status,
+    workspaceId: row.workspace_id,
+    workspace: row.workspace_slug,
+    requestedBy: row.requested_by,
+    reason: row.reason,
+    ticket: row.ticket,
+    createdAt: row.created_at.toISOString(),
+    graceEndsAt: row.grace_ends_at?.toISOString() ?? null,
+    deadline: row.deadline.toISOString(),
+    cancellable: isCancellable(row.status, row.grace_ends_at, now),
+    cancelledAt: row.cancelled_at?.toISOString() ?? null,
+    cancelledBy: row.cancelled_by,
+    completedAt: row.completed_at?.toISOString() ?? null,
+    areas,
+    receipt: row.status === 'completed' || row.status === 'failed' ? row.receipt : null,
+  };
 }

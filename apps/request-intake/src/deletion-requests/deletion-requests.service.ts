@@ -11,7 +11,7 @@ import { problems } from '../problem/problem.exception';
 import { INTAKE_DATA_SOURCE, INTAKE_OUTBOX } from '../runtime.tokens';
 import { findVisibleRequest, requireAdminOrOperator } from './deletion-request-access';
 import { CancelDeletionRequestBody, CreateDeletionRequestBody, ListDeletionRequestsQuery } from './deletion-request.schemas';
-import { DeletionRequestRepository, DeletionRequestRow } from './deletion-request.repository';
+import { DeletionRequestRepository, DeletionRequestRow, buildRequestView } from './deletion-request.repository';
 import { AuditEventView, DeletionRequestPage, DeletionRequestView } from './deletion-request.view';
 import { decodeCursor, encodeCursor } from './request-cursor.util';
 import { computeRequestSchedule } from './request-schedule.util';
@@ -144,12 +144,29 @@ export class DeletionRequestsService {
         recipients: admins.map((admin) => ({ accountId: admin.id, email: admin.email })),
       },
     });
+    // The row as just inserted, so neither the purge order nor the response needs to read it back.
+    const row: DeletionRequestRow = {
+      id,
+      kind: plan.kind,
+      status,
+      workspace_id: workspace.id,
+      workspace_slug: workspace.slug,
+      requested_by: requestedBy,
+      scope: plan.scope,
+      reason: plan.reason,
+      ticket: plan.ticket,
+      created_at: createdAt,
+      grace_ends_at: schedule.graceEndsAt,
+      deadline: schedule.deadline,
+      completed_at: status === 'completed' ? createdAt : null,
+      cancelled_at: null,
+      cancelled_by: null,
+      receipt: status === 'completed' ? [] : null,
+    };
     if (status === 'due') {
-      await this.publishPurgeDue(manager, id);
+      await this.publishPurgeDue(manager, row);
     }
-
-    const row = await requests.find(id);
-    return requests.toView(row as DeletionRequestRow, new Date());
+    return buildRequestView(row, [], new Date());
   }
 
   async get(caller: Caller, id: string): Promise<DeletionRequestView> {
@@ -333,13 +350,12 @@ export class DeletionRequestsService {
       return outcome;
     }
     await requests.appendAudit({ requestId, actor: 'system:grace-scheduler', action: 'grace-period-ended' });
-    await this.publishPurgeDue(manager, requestId);
+    await this.publishPurgeDue(manager, (await requests.find(requestId)) as DeletionRequestRow);
     return outcome;
   }
 
-  private async publishPurgeDue(manager: EntityManager, requestId: string): Promise<void> {
-    const requests = new DeletionRequestRepository(manager);
-    const row = (await requests.find(requestId)) as DeletionRequestRow;
+  private async publishPurgeDue(manager: EntityManager, row: DeletionRequestRow): Promise<void> {
+    const requestId = row.id;
     await this.outbox.add(manager, purgeDueV1, {
       key: row.workspace_id,
       requestId,
