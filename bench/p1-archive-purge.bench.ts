@@ -1,10 +1,10 @@
 import { DeleteObjectsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { purgeDueV1 } from '@deletion/contracts';
 import { EventPublisher } from '@deletion/kafka';
 import { S3FaultProxy, TestEnvironment, seedArchive, stableUuid } from '@deletion/testing';
 import { RunningExecutor, startExecutor } from '../apps/purge-executor/src/executor.app';
 import { loadExecutorConfig } from '../apps/purge-executor/src/executor.config';
 import { BenchOptions, createBenchEnvironment, until } from './support/bench-environment';
+import { publishWorkspacePurgeOrder } from './support/purge-order';
 import { Benchmark, Measurement, sampleMemory } from './support/harness';
 
 /**
@@ -74,11 +74,7 @@ export function archivePurgeBenchmark(options: BenchOptions): Benchmark {
       await seed(workspaceId);
       const memory = sampleMemory();
       const started = performance.now();
-      await publisher.publish(
-        purgeDueV1,
-        { requestId, kind: 'purge', workspaceId, scope: { type: 'workspace' }, deadline: new Date(Date.now() + 86_400_000).toISOString() },
-        { key: workspaceId, requestId, workspaceId },
-      );
+      await publishWorkspacePurgeOrder(publisher, workspaceId, requestId);
       await until(
         async () => {
           const rows = await executor.runtime.dataSource.query(`SELECT status FROM executor.purges WHERE request_id = $1`, [requestId]);

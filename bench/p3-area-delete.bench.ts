@@ -1,10 +1,10 @@
-import { purgeDueV1 } from '@deletion/contracts';
 import { EventPublisher } from '@deletion/kafka';
 import { RunningProductArea } from '@deletion/product-area-sdk';
 import { TestEnvironment, stableUuid } from '@deletion/testing';
 import { Client } from 'pg';
 import { startProfilesArea } from '../e2e/support/platform';
 import { BenchOptions, createBenchEnvironment, until } from './support/bench-environment';
+import { publishWorkspacePurgeOrder } from './support/purge-order';
 import { Benchmark, Measurement, percentile } from './support/harness';
 
 const OTHER_WORKSPACE = stableUuid('bench:p3:other');
@@ -94,11 +94,7 @@ export function areaDeleteBenchmark(options: BenchOptions): Benchmark {
       await database.query('VACUUM ANALYZE area_profiles.profiles');
       const reader = startReader();
       const started = performance.now();
-      await publisher.publish(
-        purgeDueV1,
-        { requestId, kind: 'purge', workspaceId, scope: { type: 'workspace' }, deadline: new Date(Date.now() + 86_400_000).toISOString() },
-        { key: workspaceId, requestId, workspaceId },
-      );
+      await publishWorkspacePurgeOrder(publisher, workspaceId, requestId);
       await until(
         async () => (await database.query(`SELECT status FROM area_profiles.purge_tasks WHERE request_id = $1`, [requestId])).rows[0]?.status === 'succeeded',
         600_000,

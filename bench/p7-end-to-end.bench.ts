@@ -22,9 +22,9 @@ const CONCURRENCY = 10;
 
 /**
  * P7: end-user deletion requests per second from the HTTP API to
- * `completed`, with one product area that deletes nothing, against bare
- * kafkajs passing the same number of messages over the same number of hops
- * (a consumer per hop that produces to the next topic).
+ * `completed`, with one product area that deletes nothing. The baseline is
+ * bare kafkajs passing the same number of messages over the same number of
+ * hops, with a consumer per hop that produces to the next topic.
  */
 export function endToEndBenchmark(options: BenchOptions): Benchmark {
   const requests = options.full ? 2_000 : 300;
@@ -111,7 +111,7 @@ export function endToEndBenchmark(options: BenchOptions): Benchmark {
               body: JSON.stringify({ kind: 'user', workspace: index % 2 === 0 ? 'acme' : 'acme-eu', regulation: 'delete', subjectType: 'userId', subjects: [`user-${index}`] }),
             });
             if (response.status !== 202) {
-              throw new Error(`request ${index} was answered ${response.status}: ${await response.text()}`);
+              throw new Error(`request ${index} failed with status ${response.status}: ${await response.text()}`);
             }
           }
         }),

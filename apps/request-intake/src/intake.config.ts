@@ -9,7 +9,7 @@ export const intakeConfigSchema = z.object({
   AUTH_JWT_SECRET: z.string().min(16, 'AUTH_JWT_SECRET must be at least 16 characters'),
   GRACE_PERIOD: durationVariable('5d'),
   PURGE_DEADLINE: durationVariable('30d'),
-  /** Wrong passwords an account may enter within PASSWORD_FAILURE_WINDOW before account deletion answers 429. */
+  /** Wrong passwords an account may enter within PASSWORD_FAILURE_WINDOW before account deletion returns 429. */
   PASSWORD_MAX_FAILURES: integerVariable(5, 1),
   PASSWORD_FAILURE_WINDOW: durationVariable('15m'),
   /** How long before its deadline an open request raises an alert. */

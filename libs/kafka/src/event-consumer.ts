@@ -52,9 +52,11 @@ export interface DeadLetter {
  * before a handler receives it.
  *
  * - A message that is not a valid envelope, has an unknown type, or fails its
- *   schema, and a handler's `PermanentMessageError`, go to the group's
- *   dead-letter topic with the reason; the offset then moves on, so one
- *   poison message never blocks its partition.
+ *   schema goes to the group's dead-letter topic with the reason, and so does
+ *   one whose handler throws `PermanentMessageError`. The offset then moves
+ *   on, so one poison message never blocks its partition.
+ * - A `MissingReferenceError` is retried like a transient error and is
+ *   dead-lettered once `maxAttempts` are used up.
  * - Any other error is transient: the handler is retried with backoff, with
  *   heartbeats in between, and after `maxAttempts` the error is rethrown so
  *   kafkajs restarts from the same offset. Nothing is skipped silently.

@@ -14,13 +14,13 @@ export function databaseCheck(dataSource: DataSource): HealthCheck {
   };
 }
 
-/** Checks that a Kafka broker answers a metadata request within `timeoutMs`. */
+/** Checks that a Kafka broker responds to a metadata request within `timeoutMs`. */
 export function kafkaCheck(kafka: Kafka, timeoutMs = 3_000): HealthCheck {
   return async () => {
     const admin = kafka.admin();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer from Kafka within ${timeoutMs} ms`)), timeoutMs);
+      timer = setTimeout(() => reject(new Error(`Kafka did not respond within ${timeoutMs} ms`)), timeoutMs);
     });
     try {
       await Promise.race([(async () => {

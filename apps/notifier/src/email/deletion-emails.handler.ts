@@ -48,28 +48,25 @@ export class DeletionEmailsHandler {
               JSON.stringify(request.recipients),
             ],
           );
-          if (request.regulation === 'suppress' || request.regulation === 'unsuppress') {
-            const facts = { requestId: request.requestId, workspaceSlug: request.workspaceSlug, apiUrl: this.apiUrl, kind: request.kind, scope: request.scope };
-            await this.notify(manager, request.requestId, 'requested', suppressionChangedEmail({ ...facts, regulation: request.regulation }));
-            return;
-          }
-          const content = deletionRequestedEmail({
+          const facts: RequestFacts = {
             requestId: request.requestId,
             workspaceSlug: request.workspaceSlug,
             apiUrl: this.apiUrl,
             kind: request.kind,
             scope: request.scope,
-            graceEndsAt: request.graceEndsAt,
-            deadline: request.deadline,
-          });
-          await this.notify(manager, request.requestId, 'requested', content);
+          };
+          const content =
+            request.regulation === 'suppress' || request.regulation === 'unsuppress'
+              ? suppressionChangedEmail({ ...facts, regulation: request.regulation })
+              : deletionRequestedEmail({ ...facts, graceEndsAt: request.graceEndsAt, deadline: request.deadline });
+          await this.notify(manager, request.requestId, 'requested', adminAddresses(request.recipients), content);
         }),
       )
       .on(deletionCancelledV1, (event) =>
         this.once(event, async (manager) => {
           const stored = await this.findRecipients(manager, event.payload.requestId);
           const content = deletionCancelledEmail(this.facts(event.payload.requestId, stored));
-          await this.notify(manager, event.payload.requestId, 'cancelled', content);
+          await this.notify(manager, event.payload.requestId, 'cancelled', adminAddresses(stored.recipients), content);
         }),
       )
       .on(deletionCompletedV1, (event) =>
@@ -77,26 +74,16 @@ export class DeletionEmailsHandler {
           const { requestId, outcome, receipt } = event.payload;
           const stored = await this.findRecipients(manager, requestId);
           const content = deletionFinishedEmail({ ...this.facts(requestId, stored), outcome, receipt });
-          await this.notify(manager, requestId, outcome, content);
+          await this.notify(manager, requestId, outcome, adminAddresses(stored.recipients), content);
         }),
       )
       .on(deadlineAtRiskV1, (event) =>
         this.once(event, async (manager) => {
           const alert = event.payload;
-          const inserted: unknown[] = await manager.query(
-            `INSERT INTO notifier.notifications (request_id, notification, recipients) VALUES ($1, 'deadline-at-risk', $2)
-             ON CONFLICT DO NOTHING RETURNING request_id`,
-            [alert.requestId, this.operatorEmails.length],
-          );
-          if (inserted.length === 0) {
-            return;
-          }
           if (this.operatorEmails.length === 0) {
-            this.logger.warn(`request ${alert.requestId}: deadline ${alert.deadline} at risk, but OPERATOR_EMAILS is empty; nobody was emailed`);
-            return;
+            this.logger.warn(`request ${alert.requestId}: deadline ${alert.deadline} at risk, but no email was sent because OPERATOR_EMAILS is empty`);
           }
-          await this.mailer.send(this.operatorEmails, deadlineAtRiskEmail({ ...alert, apiUrl: this.apiUrl }));
-          this.logger.warn(`request ${alert.requestId}: deadline ${alert.deadline} at risk; operators emailed`);
+          await this.notify(manager, alert.requestId, 'deadline-at-risk', this.operatorEmails, deadlineAtRiskEmail({ ...alert, apiUrl: this.apiUrl }));
         }),
       );
   }
@@ -125,25 +112,27 @@ export class DeletionEmailsHandler {
     return rows[0];
   }
 
-  private async notify(manager: EntityManager, requestId: string, notification: string, content: EmailContent): Promise<void> {
-    const stored = await this.findRecipients(manager, requestId);
+  /** Sends one notification of a request once: the notification row commits with the inbox row, after SMTP accepted the message. */
+  private async notify(manager: EntityManager, requestId: string, notification: string, recipients: string[], content: EmailContent): Promise<void> {
     const inserted: unknown[] = await manager.query(
       `INSERT INTO notifier.notifications (request_id, notification, recipients) VALUES ($1, $2, $3)
        ON CONFLICT DO NOTHING RETURNING request_id`,
-      [requestId, notification, stored.recipients.length],
+      [requestId, notification, recipients.length],
     );
     if (inserted.length === 0) {
       this.logger.log(`request ${requestId}: "${notification}" email was already sent; skipped`);
       return;
     }
-    if (stored.recipients.length === 0) {
-      this.logger.warn(`request ${requestId}: no admin to notify of "${notification}"`);
+    if (recipients.length === 0) {
+      this.logger.warn(`request ${requestId}: no recipient for "${notification}"`);
       return;
     }
-    await this.mailer.send(
-      stored.recipients.map((recipient) => recipient.email),
-      content,
-    );
-    this.logger.log(`request ${requestId}: "${notification}" email sent to ${stored.recipients.length} admin(s)`);
+    await this.mailer.send(recipients, content);
+    this.logger.log(`request ${requestId}: "${notification}" email sent to ${recipients.length} recipient(s)`);
   }
+
+}
+
+function adminAddresses(recipients: StoredRecipients['recipients']): string[] {
+  return recipients.map((recipient) => recipient.email);
 }

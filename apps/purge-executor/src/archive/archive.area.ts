@@ -10,10 +10,11 @@ const FAILED_KEY_SAMPLE = 20;
 
 /**
  * Creates the raw-event archive's product area. A workspace purge removes
- * every object under `<workspaceId>/`; a source deletion removes the day
- * folders of one source; an end-user deletion rewrites the objects that hold
- * the subjects' events. Keys that S3 fails to delete fail the attempt, so the
- * area is retried and never acknowledges a partial purge as success.
+ * every object under `<workspaceId>/`. A source deletion removes the day
+ * folders of one source. An end-user deletion rewrites the objects that
+ * contain the subjects' events. Keys that S3 fails to delete fail the
+ * attempt, so the area is retried and never acknowledges a partial purge as
+ * success.
  */
 export function createArchiveArea(purger: ArchivePurger, rewriter: ArchiveRewriter): ProductAreaDefinition {
   return {

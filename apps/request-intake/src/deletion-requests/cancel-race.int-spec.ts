@@ -9,8 +9,8 @@ const REQUESTS = 12;
 
 /**
  * A cancel that races the end of the grace period has exactly one winner:
- * the request ends either cancelled (cancel answered 200, no purge.due) or
- * due (cancel answered 409, exactly one purge.due), never both.
+ * the request ends either cancelled (cancel returned 200, no purge.due) or
+ * due (cancel returned 409, exactly one purge.due), never both.
  */
 describe('cancel racing the end of grace', () => {
   const env = new TestEnvironment();

@@ -44,8 +44,6 @@ export function problemResponse(status: number, description: string) {
   return { status, description, content: { 'application/problem+json': { schema: PROBLEM_SCHEMA } } };
 }
 
-const problemDescription = 'application/problem+json naming the field and the fix';
-
 const idempotencyHeader = {
   name: 'Idempotency-Key',
   required: false,

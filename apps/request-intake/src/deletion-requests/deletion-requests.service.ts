@@ -98,7 +98,12 @@ export class DeletionRequestsService {
     const createdAt = new Date();
     const schedule = computeRequestSchedule(plan.kind, createdAt, this.config.GRACE_PERIOD, this.config.PURGE_DEADLINE);
     const id = randomUUID();
-    const status = !plan.purges ? 'completed' : schedule.graceEndsAt ? 'scheduled' : 'due';
+    let status: 'completed' | 'scheduled' | 'due' = 'due';
+    if (!plan.purges) {
+      status = 'completed';
+    } else if (schedule.graceEndsAt) {
+      status = 'scheduled';
+    }
 
     await requests.insert({
       id,
@@ -301,7 +306,7 @@ export class DeletionRequestsService {
    * Runs `work` in a transaction that also checks and records the caller's
    * Idempotency-Key. A concurrent request can win a unique index first (the
    * same key, or an open purge of the same workspace); this transaction is
-   * then rolled back and run once more, and sees the winner's rows.
+   * then rolled back and run once more, and reads the winner's rows.
    */
   async runIdempotent<T>(
     caller: Caller,
