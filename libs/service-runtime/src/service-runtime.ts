@@ -22,7 +22,8 @@ export interface ServiceRuntimeOptions {
 export class ServiceRuntime {
   readonly outbox: OutboxWriter;
   readonly relay: OutboxRelay;
-  private readonly publisher: KafkaPublisher;
+  /** The Kafka producer behind the relay, for a service that runs a relay of its own. */
+  readonly publisher: KafkaPublisher;
 
   private constructor(
     readonly options: ServiceRuntimeOptions,

@@ -15,11 +15,32 @@ export interface RecordPublisher {
   publish(records: OutgoingRecord[]): Promise<void>;
 }
 
+/**
+ * Where a relay finds its events. The default is the schema's outbox table.
+ * A service whose state rows carry everything an event needs (the grace
+ * scheduler's timers) can be its own outbox: the state change and the duty to
+ * publish are then one row written in one statement.
+ */
+export interface OutboxSource {
+  /** Names the relay's advisory lock and its log lines; unique within the schema. */
+  name: string;
+  /**
+   * Takes up to $1 unpublished rows so that no other transaction takes them
+   * (deleting or marking them, skipping locked rows), and returns them as
+   * `id` (orders the batch), `topic`, `message_key`, `headers` (jsonb) and
+   * `payload` (the envelope as JSON text). Further parameters follow $1.
+   */
+  claimSql: string;
+  parameters?: unknown[];
+}
+
 export interface OutboxRelayOptions {
   schema: string;
   batchSize: number;
   /** How long the relay sleeps after finding the outbox empty, unless `wake()` is called first. */
   idleMs: number;
+  /** Defaults to the schema's outbox table. */
+  source?: OutboxSource;
 }
 
 interface OutboxRow {
@@ -55,7 +76,11 @@ interface ClaimedBatch {
 export class OutboxRelay {
   private readonly logger: Logger;
   private readonly schema: string;
+  private readonly source: OutboxSource;
+  /** The outbox table's relay keeps the lock name it had before sources existed, so a rolling upgrade never runs two leaders. */
+  private readonly lockName: string;
   private running = false;
+  private holds = 0;
   private loop?: Promise<void>;
   private wakeUp?: () => void;
 
@@ -65,7 +90,9 @@ export class OutboxRelay {
     private readonly options: OutboxRelayOptions,
   ) {
     this.schema = assertSchemaName(options.schema);
-    this.logger = new Logger(`OutboxRelay:${this.schema}`);
+    this.source = options.source ?? outboxTableSource(this.schema);
+    this.lockName = options.source ? `outbox:${this.schema}:${this.source.name}` : `outbox:${this.schema}`;
+    this.logger = new Logger(`OutboxRelay:${this.schema}${options.source ? `:${this.source.name}` : ''}`);
   }
 
   start(): void {
@@ -87,13 +114,29 @@ export class OutboxRelay {
     this.wakeUp?.();
   }
 
+  /**
+   * Stops claiming new batches until `release()`, so a service can finish a
+   * burst of state changes before spending the CPU on publishing them. A
+   * batch already claimed is still published. Holds nest.
+   */
+  hold(): void {
+    this.holds += 1;
+  }
+
+  release(): void {
+    this.holds = Math.max(0, this.holds - 1);
+    if (this.holds === 0) {
+      this.wake();
+    }
+  }
+
   private async run(): Promise<void> {
     let failures = 0;
     while (this.running) {
       const leader = this.dataSource.createQueryRunner();
       try {
         await leader.connect();
-        const [lock] = await leader.query('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [`outbox:${this.schema}`]);
+        const [lock] = await leader.query('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [this.lockName]);
         if (!lock.locked) {
           await this.sleep(this.options.idleMs * 10);
           continue;
@@ -116,7 +159,7 @@ export class OutboxRelay {
   private async publishWhileRunning(): Promise<void> {
     let inFlight: Promise<void> | undefined;
     while (this.running) {
-      const next = await this.claimBatch();
+      const next = this.holds > 0 ? undefined : await this.claimBatch();
       if (inFlight) {
         try {
           await inFlight;
@@ -156,19 +199,13 @@ export class OutboxRelay {
     await batch.runner.release();
   }
 
-  /** Deletes the next batch in a transaction left open; returns undefined when the outbox has nothing else. */
+  /** Claims the next batch in a transaction left open; returns undefined when the source has nothing else. */
   private async claimBatch(): Promise<ClaimedBatch | undefined> {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     await runner.startTransaction();
     try {
-      const rows = await queryRows<OutboxRow>(
-        runner,
-        `DELETE FROM ${this.schema}.outbox WHERE id IN (
-                SELECT id FROM ${this.schema}.outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
-         RETURNING id, topic, message_key, headers, payload::text AS payload`,
-        [this.options.batchSize],
-      );
+      const rows = await queryRows<OutboxRow>(runner, this.source.claimSql, [this.options.batchSize, ...(this.source.parameters ?? [])]);
       if (rows.length === 0) {
         await rollback({ runner, rows });
         return undefined;
@@ -191,6 +228,15 @@ export class OutboxRelay {
       this.wakeUp = done;
     });
   }
+}
+
+function outboxTableSource(schema: string): OutboxSource {
+  return {
+    name: 'outbox',
+    claimSql: `DELETE FROM ${schema}.outbox WHERE id IN (
+                      SELECT id FROM ${schema}.outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+               RETURNING id, topic, message_key, headers, payload::text AS payload`,
+  };
 }
 
 function toRecord(row: OutboxRow): OutgoingRecord {

@@ -1,0 +1,84 @@
+import { KafkaPublisher, ensureTopics } from '@deletion/kafka';
+import { TestEnvironment, TopicRecorder, waitFor } from '@deletion/testing';
+import { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
+import { openServiceDataSource } from '../data-source.factory';
+import { messagingTablesUpSql } from '../platform-tables.sql';
+import { OutboxRelay } from './outbox.relay';
+
+class CreateRelayTables1733300000001 implements MigrationInterface {
+  name = 'CreateRelayTables1733300000001';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    for (const statement of messagingTablesUpSql('relay_spec')) {
+      await queryRunner.query(statement);
+    }
+  }
+
+  async down(): Promise<void> {}
+}
+
+describe('OutboxRelay on PostgreSQL and Kafka', () => {
+  const env = new TestEnvironment();
+  let dataSource: DataSource;
+  let publisher: KafkaPublisher;
+  let relay: OutboxRelay;
+  let recorder: TopicRecorder;
+  const topic = () => `${env.topicPrefix}relay-spec`;
+
+  const addEvents = async (values: string[]) => {
+    for (const value of values) {
+      await dataSource.query(`INSERT INTO relay_spec.outbox (topic, message_key, headers, payload) VALUES ($1, 'key', '{}', $2::jsonb)`, [
+        topic(),
+        JSON.stringify({ value }),
+      ]);
+    }
+  };
+  const published = () => recorder.messages.map((message) => (JSON.parse(message.raw) as { value: string }).value);
+  const outboxSize = async () => Number((await dataSource.query('SELECT count(*) FROM relay_spec.outbox'))[0].count);
+
+  beforeAll(async () => {
+    await env.start();
+    dataSource = await openServiceDataSource({
+      url: env.databaseUrl,
+      schema: 'relay_spec',
+      entities: [],
+      migrations: [CreateRelayTables1733300000001],
+      poolSize: 6,
+      runMigrations: true,
+    });
+    await ensureTopics(env.kafka, [topic()], 1);
+    publisher = new KafkaPublisher(env.kafka);
+    relay = new OutboxRelay(dataSource, publisher, { schema: 'relay_spec', batchSize: 2, idleMs: 20 });
+    recorder = new TopicRecorder(env.kafka, [topic()]);
+    await recorder.start();
+  });
+
+  afterAll(async () => {
+    await relay?.stop();
+    await recorder?.stop();
+    await publisher?.disconnect();
+    await dataSource?.destroy();
+    await env.dispose();
+  });
+
+  it('publishes committed events in the order they were written and removes them', async () => {
+    relay.start();
+    await addEvents(['a', 'b', 'c', 'd', 'e']);
+    await waitFor(async () => published().length === 5, { description: 'five published events' });
+    expect(published()).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(await outboxSize()).toBe(0);
+  });
+
+  it('claims nothing while held and publishes what waited once released', async () => {
+    relay.hold();
+    await addEvents(['f', 'g', 'h']);
+    // Ten idle periods: long enough for an unheld relay to have published.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(published()).toHaveLength(5);
+    expect(await outboxSize()).toBe(3);
+
+    relay.release();
+    await waitFor(async () => published().length === 8, { description: 'the held events' });
+    expect(published().slice(5)).toEqual(['f', 'g', 'h']);
+  });
+});
