@@ -1,10 +1,12 @@
 import { EventConsumer } from '@deletion/kafka';
 import { ObservabilityModule, createMetricsRegistry, databaseCheck, kafkaCheck } from '@deletion/observability';
+import { OutboxRelay } from '@deletion/persistence';
 import { ServiceRuntime } from '@deletion/service-runtime';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { CreateSchedulerTables1733300100000 } from './migrations/1733300100000-create-scheduler-tables';
+import { SCHEDULER_MIGRATIONS } from './migrations';
 import { SchedulerConfig } from './scheduler.config';
+import { graceElapsedSource } from './timers/grace-elapsed.source';
 import { GraceTimerLoop } from './timers/grace-timer.loop';
 import { GraceTimersHandler } from './timers/grace-timers.handler';
 
@@ -23,17 +25,23 @@ export async function startScheduler(config: SchedulerConfig): Promise<RunningSc
     schema: 'scheduler',
     database: config,
     kafka: config,
-    migrations: [CreateSchedulerTables1733300100000],
+    migrations: SCHEDULER_MIGRATIONS,
   });
 
   const consumer = new EventConsumer(runtime.kafka, { groupId: runtime.groupId(), topicPrefix: runtime.topicPrefix, maxAttempts: 8 });
   new GraceTimersHandler(runtime.dataSource, runtime.groupId()).register(consumer);
   await consumer.start();
 
-  const loop = new GraceTimerLoop(runtime.dataSource, runtime.relay, {
+  const events = new OutboxRelay(runtime.dataSource, runtime.publisher, {
+    schema: 'scheduler',
+    batchSize: config.SCHEDULER_BATCH_SIZE,
+    idleMs: 100,
+    source: graceElapsedSource(runtime.topicPrefix),
+  });
+  events.start();
+  const loop = new GraceTimerLoop(runtime.dataSource, events, {
     pollIntervalMs: config.SCHEDULER_POLL_INTERVAL,
     batchSize: config.SCHEDULER_BATCH_SIZE,
-    topicPrefix: runtime.topicPrefix,
   });
   loop.start();
 
@@ -49,6 +57,7 @@ export async function startScheduler(config: SchedulerConfig): Promise<RunningSc
     async close() {
       await consumer.stop();
       await loop.stop();
+      await events.stop();
       await app.close();
       await runtime.close();
     },

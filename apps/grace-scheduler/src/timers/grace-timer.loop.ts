@@ -1,51 +1,26 @@
-import { HEADERS, graceElapsedV1, topicName } from '@deletion/contracts';
-import { OutboxRelay } from '@deletion/persistence';
+import { OutboxRelay, queryAffectedCount } from '@deletion/persistence';
 import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
-const ISO_UTC = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
-
 /**
- * Claims up to $1 due timers, marks them fired and writes one grace.elapsed
- * event per timer to the outbox, in one statement. The envelope is built in
- * SQL because this is the scheduler's hot path. Its shape is the
- * grace.elapsed contract, and the scheduler's integration spec checks the
- * events against the contract's schema.
+ * Claims up to $1 due timers and marks them fired. A fired timer is its own
+ * outbox entry (see grace-elapsed.source.ts), so this is the whole write.
  */
 const FIRE_DUE_TIMERS_SQL = `
-  WITH fired AS (
-    UPDATE scheduler.grace_timers SET state = 'fired', fired_at = clock_timestamp()
-     WHERE request_id IN (
-           SELECT request_id FROM scheduler.grace_timers
-            WHERE state = 'pending' AND grace_ends_at <= now()
-            ORDER BY grace_ends_at
-            LIMIT $1
-            FOR UPDATE SKIP LOCKED)
-     RETURNING request_id, workspace_id, grace_ends_at, fired_at),
-  written AS (
-    INSERT INTO scheduler.outbox (topic, message_key, headers, payload)
-    SELECT $2, workspace_id::text, $3::jsonb, jsonb_build_object(
-             'eventId', gen_random_uuid(),
-             'type', $4::text,
-             'schemaVersion', $5::int,
-             'occurredAt', to_char(fired_at AT TIME ZONE 'UTC', ${ISO_UTC}),
-             'requestId', request_id,
-             'workspaceId', workspace_id,
-             'payload', jsonb_build_object(
-               'requestId', request_id,
-               'workspaceId', workspace_id,
-               'graceEndsAt', to_char(grace_ends_at AT TIME ZONE 'UTC', ${ISO_UTC}),
-               'firedAt', to_char(fired_at AT TIME ZONE 'UTC', ${ISO_UTC})))
-      FROM fired
-     ORDER BY grace_ends_at
-    RETURNING 1)
-  SELECT count(*) AS fired FROM written`;
+  UPDATE scheduler.grace_timers SET state = 'fired', fired_at = clock_timestamp()
+   WHERE request_id IN (
+         SELECT request_id FROM scheduler.grace_timers
+          WHERE state = 'pending' AND grace_ends_at <= now()
+          ORDER BY grace_ends_at
+          LIMIT $1
+          FOR UPDATE SKIP LOCKED)`;
 
 /**
  * Fires timers whose grace period has ended by the database clock, never
  * earlier. Claiming with `FOR UPDATE SKIP LOCKED` lets several scheduler
- * instances share the work. Firing a timer and writing its `grace.elapsed`
- * event commit together, so a crash neither loses nor repeats a firing.
+ * instances share the work. Firing a timer is one row update that also
+ * records the duty to publish its `grace.elapsed` event, so a crash neither
+ * loses nor repeats a firing; `events` is the relay that publishes them.
  */
 export class GraceTimerLoop {
   private readonly logger = new Logger(GraceTimerLoop.name);
@@ -56,13 +31,9 @@ export class GraceTimerLoop {
 
   constructor(
     private readonly dataSource: DataSource,
-    private readonly relay: OutboxRelay,
-    private readonly options: { pollIntervalMs: number; batchSize: number; topicPrefix: string },
-  ) {
-    this.outboxTopic = topicName(options.topicPrefix, graceElapsedV1.topic);
-  }
-
-  private readonly outboxTopic: string;
+    private readonly events: Pick<OutboxRelay, 'wake' | 'hold' | 'release'>,
+    private readonly options: { pollIntervalMs: number; batchSize: number },
+  ) {}
 
   start(): void {
     this.running = true;
@@ -76,31 +47,44 @@ export class GraceTimerLoop {
   }
 
   /** Fires one batch of due timers; returns how many fired. */
-  async fireDueTimers(): Promise<number> {
-    const fired = await this.dataSource.transaction((manager) =>
-      manager.query(FIRE_DUE_TIMERS_SQL, [
-        this.options.batchSize,
-        this.outboxTopic,
-        JSON.stringify({ [HEADERS.eventType]: graceElapsedV1.type, [HEADERS.schemaVersion]: String(graceElapsedV1.version) }),
-        graceElapsedV1.type,
-        graceElapsedV1.version,
-      ]),
-    );
-    const count = Number((fired as Array<{ fired: string }>)[0]?.fired ?? 0);
+  async fireBatch(): Promise<number> {
+    const count = await queryAffectedCount(this.dataSource, FIRE_DUE_TIMERS_SQL, [this.options.batchSize]);
     if (count > 0) {
-      this.relay.wake();
+      this.events.wake();
       this.logger.log(`fired ${count} grace timer(s)`);
     }
     return count;
   }
 
+  /**
+   * Fires every timer that is due, batch after batch; returns how many
+   * fired. When the first batch is full there is a backlog, and the relay is
+   * held back until it is fired: firing late delays every timer behind it,
+   * publishing a moment later delays none of them further.
+   */
+  async fireDueTimers(): Promise<number> {
+    let fired = await this.fireBatch();
+    if (fired < this.options.batchSize) {
+      return fired;
+    }
+    this.events.hold();
+    try {
+      let batch: number;
+      do {
+        batch = await this.fireBatch();
+        fired += batch;
+      } while (batch === this.options.batchSize);
+    } finally {
+      this.events.release();
+    }
+    return fired;
+  }
+
   private async run(): Promise<void> {
     while (this.running) {
       try {
-        const fired = await this.fireDueTimers();
-        if (fired < this.options.batchSize) {
-          await this.sleep(this.options.pollIntervalMs);
-        }
+        await this.fireDueTimers();
+        await this.sleep(this.options.pollIntervalMs);
       } catch (error) {
         this.logger.error(`firing grace timers failed; retrying after the poll interval: ${String(error)}`);
         await this.sleep(this.options.pollIntervalMs);
