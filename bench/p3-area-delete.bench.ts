@@ -6,15 +6,16 @@ import { startProfilesArea } from '../e2e/support/platform';
 import { BenchOptions, createBenchEnvironment, until } from './support/bench-environment';
 import { publishWorkspacePurgeOrder } from './support/purge-order';
 import { Benchmark, Measurement, percentile } from './support/harness';
+import { startKeyReader } from './support/key-reader';
 
 const OTHER_WORKSPACE = stableUuid('bench:p3:other');
 
 /**
  * P3: the profiles area deleting one workspace's rows through its runner
  * (purge.due, task, delete and acknowledgement in one transaction) against
- * one bare DELETE on an identical copy of the table. Meanwhile a reader
- * fetches another workspace's profiles by primary key; its p99 latency is
- * compared with the same reader on an idle database.
+ * one bare DELETE on an identical copy of the table. Meanwhile a reader in
+ * another thread fetches another workspace's profiles by primary key; its
+ * p99 latency is compared with the same reader on an idle database.
  */
 export function areaDeleteBenchmark(options: BenchOptions): Benchmark {
   const rows = options.full ? 1_000_000 : 200_000;
@@ -31,29 +32,15 @@ export function areaDeleteBenchmark(options: BenchOptions): Benchmark {
       [workspaceId, rows],
     );
 
-  /** Reads the other workspace's profiles by key until stopped; returns the latencies in milliseconds. */
-  const startReader = () => {
-    const reader = new Client({ connectionString: env.databaseUrl });
-    const latencies: number[] = [];
-    let running = true;
-    const loop = (async () => {
-      await reader.connect();
-      for (let index = 0; running; index += 1) {
-        const started = performance.now();
-        await reader.query('SELECT * FROM area_profiles.profiles WHERE workspace_id = $1 AND user_id = $2', [OTHER_WORKSPACE, `user-${index % 1_000}`]);
-        latencies.push(performance.now() - started);
-        await new Promise((resolve) => setTimeout(resolve, 2));
-      }
-      await reader.end();
-    })();
-    return {
-      async stop(): Promise<number[]> {
-        running = false;
-        await loop;
-        return latencies;
-      },
-    };
-  };
+  /** Reads the other workspace's profiles by key, from another thread, until stopped. */
+  const startReader = () =>
+    startKeyReader({
+      databaseUrl: env.databaseUrl,
+      sql: 'SELECT * FROM area_profiles.profiles WHERE workspace_id = $1 AND user_id = $2',
+      workspaceId: OTHER_WORKSPACE,
+      keys: 1_000,
+      pauseMs: 2,
+    });
 
   return {
     id: 'P3',
@@ -72,7 +59,7 @@ export function areaDeleteBenchmark(options: BenchOptions): Benchmark {
         `INSERT INTO area_profiles.profiles (workspace_id, user_id) SELECT $1, 'user-' || n FROM generate_series(0, 999) AS n`,
         [OTHER_WORKSPACE],
       );
-      const idle = startReader();
+      const idle = await startReader();
       await new Promise((resolve) => setTimeout(resolve, 3_000));
       idleP99 = percentile(await idle.stop(), 0.99);
     },
@@ -80,19 +67,20 @@ export function areaDeleteBenchmark(options: BenchOptions): Benchmark {
       const workspaceId = stableUuid(`bench:p3:baseline:${run}`);
       await fill('area_profiles.profiles_copy', workspaceId);
       await database.query('VACUUM ANALYZE area_profiles.profiles_copy');
-      const reader = startReader();
+      const reader = await startReader();
       const started = performance.now();
       await database.query('DELETE FROM area_profiles.profiles_copy WHERE workspace_id = $1', [workspaceId]);
       const seconds = (performance.now() - started) / 1_000;
-      const readP99 = percentile(await reader.stop(), 0.99);
-      return { rate: rows / seconds, extra: { 'read p99 ms': readP99, 'read p99 / idle': readP99 / idleP99 } };
+      const reads = await reader.stop();
+      const readP99 = percentile(reads, 0.99);
+      return { rate: rows / seconds, extra: { 'read p99 ms': readP99, 'read p99 / idle': readP99 / idleP99, reads: reads.length } };
     },
     async platform(run): Promise<Measurement> {
       const workspaceId = stableUuid(`bench:p3:platform:${run}`);
       const requestId = stableUuid(`bench:p3:request:${run}`);
       await fill('area_profiles.profiles', workspaceId);
       await database.query('VACUUM ANALYZE area_profiles.profiles');
-      const reader = startReader();
+      const reader = await startReader();
       const started = performance.now();
       await publishWorkspacePurgeOrder(publisher, workspaceId, requestId);
       await until(
@@ -101,8 +89,9 @@ export function areaDeleteBenchmark(options: BenchOptions): Benchmark {
         `purge task ${requestId}`,
       );
       const seconds = (performance.now() - started) / 1_000;
-      const readP99 = percentile(await reader.stop(), 0.99);
-      return { rate: rows / seconds, extra: { 'read p99 ms': readP99, 'read p99 / idle': readP99 / idleP99, 'idle read p99 ms': idleP99 } };
+      const reads = await reader.stop();
+      const readP99 = percentile(reads, 0.99);
+      return { rate: rows / seconds, extra: { 'read p99 ms': readP99, 'read p99 / idle': readP99 / idleP99, 'idle read p99 ms': idleP99, reads: reads.length } };
     },
     check(summary) {
       const failures: string[] = [];
