@@ -5,6 +5,7 @@ import { DynamicModule, INestApplication, Logger, Module } from '@nestjs/common'
 import { NestFactory } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { createSecretKey } from 'node:crypto';
 import { JwtAuthGuard } from './auth/jwt-auth.guard';
 import { DeletionRequestsController } from './deletion-requests/deletion-requests.controller';
 import { DeletionRequestsService } from './deletion-requests/deletion-requests.service';
@@ -29,7 +30,9 @@ class IntakeModule {
     return {
       module: IntakeModule,
       imports: [
-        JwtModule.register({ secret: config.AUTH_JWT_SECRET, verifyOptions: { algorithms: ['HS256'] } }),
+        // A key object, made once: given the secret as a string, jsonwebtoken
+        // first tries it as a public key and builds an exception per request.
+        JwtModule.register({ secret: createSecretKey(Buffer.from(config.AUTH_JWT_SECRET, 'utf8')), verifyOptions: { algorithms: ['HS256'] } }),
         ObservabilityModule.forRoot(registry, { database: databaseCheck(runtime.dataSource), kafka: kafkaCheck(runtime.kafka) }),
       ],
       controllers: [DeletionRequestsController, SuppressionsController],

@@ -84,14 +84,19 @@ const SELECT_REQUEST = `
 export class DeletionRequestRepository {
   constructor(private readonly manager: EntityManager) {}
 
-  async insert(request: NewDeletionRequest): Promise<void> {
+  /** Inserts a new request and the first entry of its audit trail in one statement. */
+  async insert(request: NewDeletionRequest, audit: Omit<AuditEntry, 'requestId'>): Promise<void> {
     await this.manager.query(
-      `INSERT INTO intake.deletion_requests
-         (id, kind, status, workspace_id, requested_by, scope, reason, ticket, created_at, grace_ends_at, deadline, due_at, completed_at, receipt)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::timestamptz, $10, $11,
-               CASE WHEN $3::text = 'due' THEN $9::timestamptz END,
-               CASE WHEN $3::text = 'completed' THEN $9::timestamptz END,
-               CASE WHEN $3::text = 'completed' THEN '[]'::jsonb END)`,
+      `WITH request AS (
+         INSERT INTO intake.deletion_requests
+           (id, kind, status, workspace_id, requested_by, scope, reason, ticket, created_at, grace_ends_at, deadline, due_at, completed_at, receipt)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::timestamptz, $10, $11,
+                 CASE WHEN $3::text = 'due' THEN $9::timestamptz END,
+                 CASE WHEN $3::text = 'completed' THEN $9::timestamptz END,
+                 CASE WHEN $3::text = 'completed' THEN '[]'::jsonb END)
+         RETURNING id)
+       INSERT INTO intake.audit_events (request_id, actor, action, reason, ticket, details)
+       SELECT id, $12, $13, $14, $15, $16 FROM request`,
       [
         request.id,
         request.kind,
@@ -104,6 +109,11 @@ export class DeletionRequestRepository {
         request.createdAt,
         request.graceEndsAt,
         request.deadline,
+        audit.actor,
+        audit.action,
+        audit.reason ?? null,
+        audit.ticket ?? null,
+        JSON.stringify(audit.details ?? {}),
       ],
     );
   }

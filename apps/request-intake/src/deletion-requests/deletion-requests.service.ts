@@ -1,5 +1,5 @@
 import { KINDS_WITH_GRACE_PERIOD, deletionCancelledV1, deletionRequestedV1, purgeDueV1, purgeRetryRequestedV1 } from '@deletion/contracts';
-import { OutboxWriter } from '@deletion/persistence';
+import { OutboxEvent, OutboxWriter } from '@deletion/persistence';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
@@ -7,7 +7,7 @@ import { Caller } from '../auth/caller';
 import { DirectoryRepository } from '../directory/directory.repository';
 import { INTAKE_CONFIG, IntakeConfig } from '../intake.config';
 import { IdempotencyStore, IdempotentResult, hashRequestBody } from '../idempotency/idempotency.store';
-import { problems } from '../problem/problem.exception';
+import { ProblemException, problems } from '../problem/problem.exception';
 import { INTAKE_DATA_SOURCE, INTAKE_OUTBOX } from '../runtime.tokens';
 import { findVisibleRequest, requireAdminOrOperator } from './deletion-request-access';
 import { CancelDeletionRequestBody, CreateDeletionRequestBody, ListDeletionRequestsQuery } from './deletion-request.schemas';
@@ -80,7 +80,6 @@ export class DeletionRequestsService {
    * once), and a pure suppression change is `completed` on the spot.
    */
   async storeRequest(manager: EntityManager, requestedBy: string, plan: RequestPlan): Promise<DeletionRequestView> {
-    const directory = new DirectoryRepository(manager);
     const requests = new DeletionRequestRepository(manager);
     const { workspace } = plan;
 
@@ -105,33 +104,36 @@ export class DeletionRequestsService {
       status = 'scheduled';
     }
 
-    await requests.insert({
-      id,
-      kind: plan.kind,
-      status,
-      workspaceId: workspace.id,
-      requestedBy,
-      scope: plan.scope,
-      reason: plan.reason,
-      ticket: plan.ticket,
-      createdAt,
-      graceEndsAt: schedule.graceEndsAt,
-      deadline: schedule.deadline,
-    });
-    await requests.appendAudit({
-      requestId: id,
-      actor: requestedBy,
-      action: 'requested',
-      reason: plan.reason,
-      ticket: plan.ticket,
-      details: { ...plan.auditDetails, graceEndsAt: schedule.graceEndsAt?.toISOString() ?? null },
-    });
+    await requests.insert(
+      {
+        id,
+        kind: plan.kind,
+        status,
+        workspaceId: workspace.id,
+        requestedBy,
+        scope: plan.scope,
+        reason: plan.reason,
+        ticket: plan.ticket,
+        createdAt,
+        graceEndsAt: schedule.graceEndsAt,
+        deadline: schedule.deadline,
+      },
+      {
+        actor: requestedBy,
+        action: 'requested',
+        reason: plan.reason,
+        ticket: plan.ticket,
+        details: { ...plan.auditDetails, graceEndsAt: schedule.graceEndsAt?.toISOString() ?? null },
+      },
+    );
     if (plan.suppression) {
       await this.suppressions.apply(manager, { requestId: id, workspaceId: workspace.id, actor: requestedBy, ...plan.suppression });
     }
 
-    const admins = await directory.listAdmins(workspace.id);
-    await this.outbox.add(manager, deletionRequestedV1, {
+    const admins = plan.admins ?? (await new DirectoryRepository(manager).listAdmins(workspace.id));
+    const events: OutboxEvent[] = [];
+    events.push({
+      contract: deletionRequestedV1,
       key: workspace.id,
       requestId: id,
       workspaceId: workspace.id,
@@ -169,8 +171,9 @@ export class DeletionRequestsService {
       receipt: status === 'completed' ? [] : null,
     };
     if (status === 'due') {
-      await this.publishPurgeDue(manager, row);
+      events.push(purgeDueEvent(row));
     }
+    await this.outbox.addAll(manager, events);
     return buildRequestView(row, [], new Date());
   }
 
@@ -338,6 +341,12 @@ export class DeletionRequestsService {
           this.logger.warn(`${operation}: a concurrent request won a unique index; running it again`);
           continue;
         }
+        // A retry with the same key can commit between this transaction's
+        // key check and its own reads, which then see the retry's request
+        // as a conflicting one. Running again finds the key and replays.
+        if (attempt === 1 && idempotencyKey && error instanceof ProblemException && error.getStatus() === 409) {
+          continue;
+        }
         throw error;
       }
     }
@@ -360,18 +369,18 @@ export class DeletionRequestsService {
   }
 
   private async publishPurgeDue(manager: EntityManager, row: DeletionRequestRow): Promise<void> {
-    const requestId = row.id;
-    await this.outbox.add(manager, purgeDueV1, {
-      key: row.workspace_id,
-      requestId,
-      workspaceId: row.workspace_id,
-      payload: {
-        requestId,
-        kind: row.kind,
-        workspaceId: row.workspace_id,
-        scope: row.scope,
-        deadline: row.deadline.toISOString(),
-      },
-    });
+    await this.outbox.addAll(manager, [purgeDueEvent(row)]);
   }
+
+}
+
+/** The order to purge a request's data, for every product area. */
+function purgeDueEvent(row: DeletionRequestRow): OutboxEvent {
+  return {
+    contract: purgeDueV1,
+    key: row.workspace_id,
+    requestId: row.id,
+    workspaceId: row.workspace_id,
+    payload: { requestId: row.id, kind: row.kind, workspaceId: row.workspace_id, scope: row.scope, deadline: row.deadline.toISOString() },
+  };
 }

@@ -15,6 +15,14 @@ export interface AccountRecord {
   platformRoles: string[];
 }
 
+/** A workspace as a request needs it: who asks, in which role, and which admins are told. */
+export interface WorkspaceContext extends WorkspaceRecord {
+  /** The asking account's role in the workspace; null when it is not a member. */
+  callerRole: MembershipRole | null;
+  /** The workspace's admins, ordered by email. */
+  admins: AccountRecord[];
+}
+
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Reads the directory of workspaces, accounts and memberships that request-intake keeps from platform events. */
@@ -30,6 +38,29 @@ export class DirectoryRepository {
     );
     const [row] = rows;
     return row ? { id: row.id, slug: row.slug, name: row.name, deletedAt: row.deleted_at } : null;
+  }
+
+  /**
+   * Finds a workspace like `findWorkspace`, with the caller's role and the
+   * admins, in one query: accepting a request reads all three.
+   */
+  async findWorkspaceContext(slugOrId: string, callerAccountId: string): Promise<WorkspaceContext | null> {
+    const column = UUID_PATTERN.test(slugOrId) ? 'id' : 'slug';
+    const rows: Array<{ id: string; slug: string; name: string; deleted_at: Date | null; caller_role: MembershipRole | null; admins: AccountRecord[] }> =
+      await this.manager.query(
+        `SELECT w.id, w.slug, w.name, w.deleted_at,
+                (SELECT m.role FROM intake.memberships m
+                   JOIN intake.accounts a ON a.id = m.account_id AND a.removed_at IS NULL
+                  WHERE m.workspace_id = w.id AND m.account_id = $2) AS caller_role,
+                COALESCE((SELECT json_agg(json_build_object('id', a.id, 'email', a.email, 'name', a.name, 'platformRoles', a.platform_roles) ORDER BY a.email)
+                            FROM intake.memberships m
+                            JOIN intake.accounts a ON a.id = m.account_id AND a.removed_at IS NULL
+                           WHERE m.workspace_id = w.id AND m.role = 'admin'), '[]') AS admins
+           FROM intake.workspaces w WHERE w.${column} = $1`,
+        [column === 'id' ? slugOrId.toLowerCase() : slugOrId, callerAccountId],
+      );
+    const [row] = rows;
+    return row ? { id: row.id, slug: row.slug, name: row.name, deletedAt: row.deleted_at, callerRole: row.caller_role, admins: row.admins } : null;
   }
 
   /** Finds a source of one workspace by its id or exact slug; a source of another workspace is not found. */

@@ -84,8 +84,8 @@ export class SuppressionsService {
   /** Lists a workspace's suppressed subjects in subject order, one page after `after`. */
   async list(caller: Caller, workspaceReference: string, options: { limit: number; after?: string }): Promise<{ items: SuppressionView[]; nextCursor: string | null }> {
     return this.dataSource.transaction(async (manager) => {
-      const workspace = await resolveWorkspace(manager, workspaceReference);
-      await requireWorkspaceAdmin(manager, caller, workspace, true);
+      const workspace = await resolveWorkspace(manager, workspaceReference, caller);
+      requireWorkspaceAdmin(caller, workspace, true);
       const rows: Array<{ subject_type: 'userId' | 'anonymousId'; subject: string; request_id: string; suppressed_by: string; created_at: Date }> =
         await manager.query(
           `SELECT subject_type, subject, request_id, suppressed_by, created_at FROM intake.suppressions

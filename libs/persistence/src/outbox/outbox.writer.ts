@@ -10,6 +10,11 @@ export interface OutboxEventInput<TContract extends MessageContract> {
   workspaceId?: string;
 }
 
+/** An event of any contract, for `addAll`. */
+export interface OutboxEvent<TContract extends MessageContract = MessageContract> extends OutboxEventInput<TContract> {
+  contract: TContract;
+}
+
 /**
  * Adds events to a service's outbox inside the caller's transaction, so the
  * event exists exactly when the state change that caused it is committed.
@@ -48,27 +53,42 @@ export class OutboxWriter {
 
   /** Adds many events of one contract with a single INSERT, in the order given. */
   async addMany<TContract extends MessageContract>(manager: EntityManager, contract: TContract, inputs: Array<OutboxEventInput<TContract>>): Promise<void> {
-    if (inputs.length === 0) {
-      return;
+    await this.addAll(
+      manager,
+      inputs.map((input) => ({ ...input, contract })),
+    );
+  }
+
+  /**
+   * Adds events of any contracts with a single INSERT, in the order given,
+   * and returns their envelopes: one round trip for everything a state
+   * change publishes.
+   */
+  async addAll(manager: EntityManager, events: OutboxEvent[]): Promise<EventEnvelope[]> {
+    if (events.length === 0) {
+      return [];
     }
-    const topic = topicName(this.topicPrefix, contract.topic);
-    const headers = JSON.stringify({ [HEADERS.eventType]: contract.type, [HEADERS.schemaVersion]: String(contract.version) });
-    const envelopes = inputs.map((input) =>
-      JSON.stringify(
-        createEnvelope({
-          type: contract.type,
-          schemaVersion: contract.version,
-          payload: contract.schema.parse(input.payload),
-          requestId: input.requestId,
-          workspaceId: input.workspaceId,
-        }),
-      ),
+    const envelopes = events.map((event) =>
+      createEnvelope({
+        type: event.contract.type,
+        schemaVersion: event.contract.version,
+        payload: event.contract.schema.parse(event.payload),
+        requestId: event.requestId,
+        workspaceId: event.workspaceId,
+      }),
     );
     await manager.query(
       `INSERT INTO ${this.schema}.outbox (topic, message_key, headers, payload)
-       SELECT $1, message_key, $2::jsonb, payload FROM unnest($3::text[], $4::jsonb[]) WITH ORDINALITY AS event (message_key, payload, position)
-       ORDER BY position`,
-      [topic, headers, inputs.map((input) => input.key), envelopes],
+       SELECT topic, message_key, headers, payload
+         FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::jsonb[]) WITH ORDINALITY AS event (topic, message_key, headers, payload, position)
+        ORDER BY position`,
+      [
+        events.map((event) => topicName(this.topicPrefix, event.contract.topic)),
+        events.map((event) => event.key),
+        events.map((event) => JSON.stringify({ [HEADERS.eventType]: event.contract.type, [HEADERS.schemaVersion]: String(event.contract.version) })),
+        envelopes.map((envelope) => JSON.stringify(envelope)),
+      ],
     );
+    return envelopes;
   }
 }

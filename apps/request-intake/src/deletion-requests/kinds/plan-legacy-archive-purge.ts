@@ -14,7 +14,7 @@ export async function planLegacyArchivePurge(
   body: { workspace: string; ticket: string; reason?: string },
 ): Promise<RequestPlan> {
   requireOperator(caller, 'purge a legacy archive');
-  const workspace = await resolveWorkspace(manager, body.workspace);
+  const workspace = await resolveWorkspace(manager, body.workspace, caller);
   if (!workspace.deletedAt) {
     throw problems.conflict(
       'workspace-not-deleted',
@@ -34,6 +34,7 @@ export async function planLegacyArchivePurge(
     ticket: body.ticket,
     reason: body.reason ?? null,
     purges: true,
+    admins: workspace.admins,
     auditDetails: { workspace: workspace.slug, deletedAt: workspace.deletedAt.toISOString() },
   };
 }

@@ -16,7 +16,7 @@ export async function planSourceDeletion(
   body: { workspace: string; source: string; from: string; to: string; ticket: string; reason?: string },
 ): Promise<RequestPlan> {
   requireOperator(caller, "delete a source's data");
-  const workspace = await resolveWorkspace(manager, body.workspace);
+  const workspace = await resolveWorkspace(manager, body.workspace, caller);
   const source = await new DirectoryRepository(manager).findSource(workspace.id, body.source);
   if (!source) {
     throw problems.notFound(
@@ -37,6 +37,7 @@ export async function planSourceDeletion(
     ticket: body.ticket,
     reason: body.reason ?? null,
     purges: true,
+    admins: workspace.admins,
     auditDetails: {
       source: source.slug,
       from: body.from,

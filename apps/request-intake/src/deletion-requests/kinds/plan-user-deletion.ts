@@ -10,8 +10,8 @@ import { requireWorkspaceAdmin, resolveWorkspace } from './plan-workspace-purge'
  * suppression list.
  */
 export async function planUserDeletion(manager: EntityManager, caller: Caller, body: UserDeletionBody): Promise<RequestPlan> {
-  const workspace = await resolveWorkspace(manager, body.workspace);
-  await requireWorkspaceAdmin(manager, caller, workspace, true);
+  const workspace = await resolveWorkspace(manager, body.workspace, caller);
+  requireWorkspaceAdmin(caller, workspace, true);
   const subjects = [...new Set(body.subjects)];
   const purges = body.regulation === 'delete' || body.regulation === 'suppress_with_delete';
   return {
@@ -21,6 +21,7 @@ export async function planUserDeletion(manager: EntityManager, caller: Caller, b
     ticket: null,
     reason: body.reason ?? null,
     purges,
+    admins: workspace.admins,
     regulation: body.regulation,
     suppression: body.regulation === 'delete' ? undefined : { regulation: body.regulation, subjectType: body.subjectType, subjects },
     auditDetails: { regulation: body.regulation, subjectType: body.subjectType, subjectCount: subjects.length },

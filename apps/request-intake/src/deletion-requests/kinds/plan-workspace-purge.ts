@@ -1,12 +1,15 @@
 import { EntityManager } from 'typeorm';
 import { Caller } from '../../auth/caller';
-import { DirectoryRepository, WorkspaceRecord } from '../../directory/directory.repository';
+import { DirectoryRepository, WorkspaceContext } from '../../directory/directory.repository';
 import { problems } from '../../problem/problem.exception';
 import { RequestPlan } from './request-plan';
 
-/** Resolves a workspace slug or id to exactly one workspace, or fails with a 404 that names the value. */
-export async function resolveWorkspace(manager: EntityManager, reference: string): Promise<WorkspaceRecord> {
-  const workspace = await new DirectoryRepository(manager).findWorkspace(reference);
+/**
+ * Resolves a workspace slug or id to exactly one workspace, with the
+ * caller's role and the admins, or fails with a 404 that names the value.
+ */
+export async function resolveWorkspace(manager: EntityManager, reference: string, caller: Caller): Promise<WorkspaceContext> {
+  const workspace = await new DirectoryRepository(manager).findWorkspaceContext(reference, caller.accountId);
   if (!workspace) {
     throw problems.notFound('workspace-not-found', `workspace "${reference}" does not exist; give the exact slug or id of the workspace`, 'workspace');
   }
@@ -14,11 +17,11 @@ export async function resolveWorkspace(manager: EntityManager, reference: string
 }
 
 /** Rejects a caller who is not an admin of the workspace (operators pass when `allowOperator`). */
-export async function requireWorkspaceAdmin(manager: EntityManager, caller: Caller, workspace: WorkspaceRecord, allowOperator: boolean): Promise<void> {
+export function requireWorkspaceAdmin(caller: Caller, workspace: WorkspaceContext, allowOperator: boolean): void {
   if (allowOperator && caller.isOperator) {
     return;
   }
-  const role = await new DirectoryRepository(manager).findRole(workspace.id, caller.accountId);
+  const role = workspace.callerRole;
   if (role !== 'admin') {
     throw problems.forbidden(
       `only an admin of workspace "${workspace.slug}" may do this, and the caller is ${role ? `a ${role}` : 'not a member'}; ask one of its admins`,
@@ -41,9 +44,9 @@ export async function planWorkspacePurge(
   if (body.kind === 'purge') {
     requireOperator(caller, 'purge a workspace on a ticket; workspace admins use kind "workspace"');
   }
-  const workspace = await resolveWorkspace(manager, body.workspace);
+  const workspace = await resolveWorkspace(manager, body.workspace, caller);
   if (body.kind === 'workspace') {
-    await requireWorkspaceAdmin(manager, caller, workspace, false);
+    requireWorkspaceAdmin(caller, workspace, false);
   }
   return {
     kind: body.kind,
@@ -52,6 +55,7 @@ export async function planWorkspacePurge(
     ticket: body.ticket ?? null,
     reason: body.reason ?? null,
     purges: true,
+    admins: workspace.admins,
     auditDetails: { kind: body.kind, workspace: workspace.slug },
   };
 }

@@ -1,5 +1,5 @@
 import { DeletionKind, PurgeScope, Regulation } from '@deletion/contracts';
-import { WorkspaceRecord } from '../../directory/directory.repository';
+import { AccountRecord, WorkspaceRecord } from '../../directory/directory.repository';
 
 /** A validated, authorized request of one kind, ready to be stored: what to delete where, and on whose authority. */
 export interface RequestPlan {
@@ -15,4 +15,6 @@ export interface RequestPlan {
   /** Suppression list change that the request makes, committed with it. */
   suppression?: { regulation: Regulation; subjectType: 'userId' | 'anonymousId'; subjects: string[] };
   auditDetails: Record<string, unknown>;
+  /** The workspace's admins, when planning already read them; otherwise they are read when the request is stored. */
+  admins?: AccountRecord[];
 }
