@@ -2,6 +2,7 @@ import { EventPublisher } from '@deletion/kafka';
 import { TestEnvironment, findAccount, publishDirectory, signDevelopmentToken, standardDirectory, waitFor } from '@deletion/testing';
 import { Body, Controller, HttpCode, INestApplication, Module, Post } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import autocannon from 'autocannon';
 import { RunningIntake, startIntake } from '../apps/request-intake/src/intake.app';
 import { loadIntakeConfig } from '../apps/request-intake/src/intake.config';
@@ -27,7 +28,9 @@ const BODY = JSON.stringify({ kind: 'user', workspace: 'acme', regulation: 'dele
  * check, validation, Idempotency-Key, the request, its audit entry and its
  * events in one transaction) against a bare route on the same NestJS
  * adapter (Express) that returns 202. Load comes from autocannon in the same
- * process, which costs both sides alike.
+ * process, which costs both sides alike. To choose the adapter by
+ * measurement, each baseline run also measures the same bare route on
+ * Fastify.
  */
 export function intakeBenchmark(options: BenchOptions): Benchmark {
   const seconds = options.full ? 15 : 5;
@@ -36,6 +39,8 @@ export function intakeBenchmark(options: BenchOptions): Benchmark {
   let intake: RunningIntake;
   let bare: INestApplication;
   let bareUrl: string;
+  let fastify: INestApplication;
+  let fastifyUrl: string;
   let token: string;
 
   const load = async (url: string): Promise<Measurement> => {
@@ -61,7 +66,7 @@ export function intakeBenchmark(options: BenchOptions): Benchmark {
     async setup() {
       env = await createBenchEnvironment();
       const fixture = standardDirectory();
-      intake = await startIntake(loadIntakeConfig(env.env({ DATABASE_POOL_SIZE: '10' })));
+      intake = await startIntake(loadIntakeConfig(env.env({ DATABASE_POOL_SIZE: process.env.P5_POOL ?? '10' })));
       const publisher = new EventPublisher(env.kafka, env.topicPrefix);
       await publishDirectory(publisher, fixture);
       await publisher.disconnect();
@@ -70,8 +75,15 @@ export function intakeBenchmark(options: BenchOptions): Benchmark {
       bare = await NestFactory.create(BareModule, { logger: false });
       await bare.listen(0, '127.0.0.1');
       bareUrl = `${(await bare.getUrl()).replace('[::1]', '127.0.0.1')}/bare`;
+      fastify = await NestFactory.create(BareModule, new FastifyAdapter(), { logger: false });
+      await fastify.listen(0, '127.0.0.1');
+      fastifyUrl = `${(await fastify.getUrl()).replace('[::1]', '127.0.0.1')}/bare`;
     },
-    baseline: () => load(bareUrl),
+    async baseline(): Promise<Measurement> {
+      const express = await load(bareUrl);
+      const onFastify = await load(fastifyUrl);
+      return { rate: express.rate, extra: { ...express.extra, 'bare route on Fastify, requests/s': onFastify.rate } };
+    },
     platform: () => load(`${intake.url}/v1/deletion-requests`),
     check(summary) {
       const failures: string[] = [];
@@ -85,6 +97,7 @@ export function intakeBenchmark(options: BenchOptions): Benchmark {
     },
     async teardown() {
       await bare?.close();
+      await fastify?.close();
       await intake?.close();
       await env?.dispose();
     },
