@@ -128,6 +128,12 @@ describe('product areas that fail', () => {
     await waitFor(() => env.smtp.to('ada@acme.test').some((mail) => mail.subject.includes('failed')), { description: 'the failure email' });
   });
 
+  it('runs no archive area when PURGE_AREAS leaves the archive out', async () => {
+    expect(executor.archiveArea).toBeUndefined();
+    const archiveTasks = await env.query<{ count: string }>('SELECT count(*) FROM area_archive.purge_tasks');
+    expect(Number(archiveTasks[0].count)).toBe(0);
+  });
+
   it('stops attempting failed areas', async () => {
     const before = await env.query<{ attempts: number; status: string }>('SELECT attempts, status FROM area_crm.purge_tasks');
     await new Promise((resolve) => setTimeout(resolve, 2_000));

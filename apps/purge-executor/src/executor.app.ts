@@ -5,7 +5,7 @@ import { ServiceRuntime } from '@deletion/service-runtime';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ArchivePurger } from './archive/archive-purger';
-import { createArchiveArea } from './archive/archive.area';
+import { ARCHIVE_AREA_NAME, createArchiveArea } from './archive/archive.area';
 import { ArchiveRewriter } from './archive/archive-rewriter';
 import { createArchiveS3Client } from './archive/s3-client.factory';
 import { ExecutorConfig } from './executor.config';
@@ -16,11 +16,12 @@ export const EXECUTOR_SERVICE_NAME = 'purge-executor';
 
 export interface RunningExecutor {
   runtime: ServiceRuntime;
-  archiveArea: ProductAreaRunner;
+  /** Absent when PURGE_AREAS leaves the archive out. */
+  archiveArea?: ProductAreaRunner;
   close(): Promise<void>;
 }
 
-/** Starts purge-executor: the purge tracker, the archive product area, and `/health` and `/metrics`. */
+/** Starts purge-executor: the purge tracker, the archive product area (when PURGE_AREAS has it), and `/health` and `/metrics`. */
 export async function startExecutor(config: ExecutorConfig): Promise<RunningExecutor> {
   const runtime = await ServiceRuntime.open({
     serviceName: EXECUTOR_SERVICE_NAME,
@@ -34,8 +35,10 @@ export async function startExecutor(config: ExecutorConfig): Promise<RunningExec
   new PurgeTrackerHandler(runtime.dataSource, runtime.outbox, runtime.relay, runtime.groupId(), config.PURGE_AREAS).register(tracker);
   await tracker.start();
 
-  const s3 = createArchiveS3Client(config);
-  const archiveArea = new ProductAreaRunner({
+  // A deployment whose purges do not wait for the archive (PURGE_AREAS
+  // without "archive") has no archive to purge, so its area does not run.
+  const s3 = config.PURGE_AREAS.includes(ARCHIVE_AREA_NAME) ? createArchiveS3Client(config) : undefined;
+  const archiveArea = s3 && new ProductAreaRunner({
     area: createArchiveArea(new ArchivePurger(s3, config.S3_BUCKET), new ArchiveRewriter(s3, config.S3_BUCKET)),
     dataSource: runtime.dataSource,
     schema: 'area_archive',
@@ -48,7 +51,7 @@ export async function startExecutor(config: ExecutorConfig): Promise<RunningExec
     },
     pollIntervalMs: config.AREA_POLL_INTERVAL,
   });
-  await archiveArea.start();
+  await archiveArea?.start();
 
   const app = await NestFactory.create(
     ObservabilityModule.forRoot(createMetricsRegistry(EXECUTOR_SERVICE_NAME), { database: databaseCheck(runtime.dataSource), kafka: kafkaCheck(runtime.kafka) }),
@@ -61,9 +64,9 @@ export async function startExecutor(config: ExecutorConfig): Promise<RunningExec
     archiveArea,
     async close() {
       await tracker.stop();
-      await archiveArea.stop();
+      await archiveArea?.stop();
       await app.close();
-      s3.destroy();
+      s3?.destroy();
       await runtime.close();
     },
   };

@@ -5,6 +5,8 @@ import { ArchivePurger, PrefixPurgeResult } from './archive-purger';
 import { ArchiveRewriter } from './archive-rewriter';
 import { sourceDayPrefix, workspaceArchivePrefix } from './archive-prefix.util';
 
+export const ARCHIVE_AREA_NAME = 'archive';
+
 /** How many failed keys a failure report carries; the count is always complete. */
 const FAILED_KEY_SAMPLE = 20;
 
@@ -18,7 +20,7 @@ const FAILED_KEY_SAMPLE = 20;
  */
 export function createArchiveArea(purger: ArchivePurger, rewriter: ArchiveRewriter): ProductAreaDefinition {
   return {
-    name: 'archive',
+    name: ARCHIVE_AREA_NAME,
     kinds: ['workspace', 'purge', 'legacy_archive_purge', 'source', 'user'],
     transactional: false,
     async purge(job: PurgeJob): Promise<PurgeCounts> {
