@@ -6,7 +6,7 @@ import {
   productAreaTablesMigration,
   startProductArea,
 } from '@deletion/product-area-sdk';
-import { TestEnvironment, findAccount, publishDirectory, signDevelopmentToken, standardDirectory, waitFor } from '@deletion/testing';
+import { TestEnvironment, findAccount, findWorkspace, publishDirectory, signDevelopmentToken, standardDirectory, waitFor } from '@deletion/testing';
 import { randomUUID } from 'node:crypto';
 import { Consumer, Producer } from 'kafkajs';
 import { RunningExecutor, startExecutor } from '../apps/purge-executor/src/executor.app';
@@ -19,12 +19,15 @@ import { Benchmark, Measurement } from './support/harness';
 /** Kafka hops from request to completion: purge.due to the area, purge.completed to the tracker, deletion.completed to intake. */
 const HOPS = 3;
 const CONCURRENCY = 10;
+/** The requests alternate between these workspaces; the platform keys its events by workspace, and the baseline keys its messages the same way. */
+const WORKSPACES = ['acme', 'acme-eu'];
 
 /**
  * P7: end-user deletion requests per second from the HTTP API to
  * `completed`, with one product area that deletes nothing. The baseline is
  * bare kafkajs passing the same number of messages over the same number of
- * hops, with a consumer per hop that produces to the next topic.
+ * hops, with a consumer per hop that produces to the next topic, keyed by
+ * the same workspace ids.
  */
 export function endToEndBenchmark(options: BenchOptions): Benchmark {
   const requests = options.full ? 2_000 : 300;
@@ -33,6 +36,7 @@ export function endToEndBenchmark(options: BenchOptions): Benchmark {
   let executor: RunningExecutor;
   let area: RunningProductArea;
   let token: string;
+  let workspaceIds: string[];
 
   return {
     id: 'P7',
@@ -57,6 +61,7 @@ export function endToEndBenchmark(options: BenchOptions): Benchmark {
       await publisher.disconnect();
       await waitFor(async () => (await env.query('SELECT 1 FROM intake.memberships')).length >= 4, { description: 'the directory', timeoutMs: 60_000 });
       token = signDevelopmentToken(env.jwtSecret, findAccount(fixture, 'ada@acme.test').id);
+      workspaceIds = WORKSPACES.map((slug) => findWorkspace(fixture, slug).id);
     },
     async baseline(run): Promise<Measurement> {
       const topics = Array.from({ length: HOPS + 1 }, (_, hop) => `${env.topicPrefix}bench.hop.${run}.${hop}`);
@@ -87,7 +92,7 @@ export function endToEndBenchmark(options: BenchOptions): Benchmark {
         Array.from({ length: CONCURRENCY }, async () => {
           while (next < requests) {
             const index = next++;
-            await producer.send({ topic: topics[0], acks: -1, messages: [{ key: `ws-${index % 10}`, value: JSON.stringify({ index }) }] });
+            await producer.send({ topic: topics[0], acks: -1, messages: [{ key: workspaceIds[index % WORKSPACES.length], value: JSON.stringify({ index }) }] });
           }
         }),
       );
@@ -108,7 +113,7 @@ export function endToEndBenchmark(options: BenchOptions): Benchmark {
             const response = await fetch(`${intake.url}/v1/deletion-requests`, {
               method: 'POST',
               headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-              body: JSON.stringify({ kind: 'user', workspace: index % 2 === 0 ? 'acme' : 'acme-eu', regulation: 'delete', subjectType: 'userId', subjects: [`user-${index}`] }),
+              body: JSON.stringify({ kind: 'user', workspace: WORKSPACES[index % WORKSPACES.length], regulation: 'delete', subjectType: 'userId', subjects: [`user-${index}`] }),
             });
             if (response.status !== 202) {
               throw new Error(`request ${index} failed with status ${response.status}: ${await response.text()}`);
