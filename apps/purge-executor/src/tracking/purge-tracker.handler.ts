@@ -71,24 +71,25 @@ export class PurgeTrackerHandler {
   }
 
   private async startPurge(manager: EntityManager, job: PayloadOf<typeof purgeDueV1>): Promise<void> {
-    const inserted: unknown[] = await manager.query(
-      `INSERT INTO executor.purges (request_id, workspace_id, kind, status, deadline) VALUES ($1, $2, $3, 'purging', $4)
-       ON CONFLICT (request_id) DO NOTHING RETURNING request_id`,
-      [job.requestId, job.workspaceId, job.kind, job.deadline],
-    );
-    if (inserted.length === 0) {
-      this.logger.log(`request ${job.requestId}: purge already tracked; skipped`);
-      return;
-    }
     const areas = this.areas.map((area) => ({
       area,
       status: ARCHIVE_ONLY_KINDS.has(job.kind) && area !== ARCHIVE_AREA ? ('skipped' as const) : ('pending' as const),
     }));
-    for (const { area, status } of areas) {
-      await manager.query(
-        `INSERT INTO executor.purge_areas (request_id, area, status) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
-        [job.requestId, area, status],
-      );
+    // The purge and one row per area in one statement; nothing when the purge is tracked already.
+    const inserted: unknown[] = await manager.query(
+      `WITH purge AS (
+         INSERT INTO executor.purges (request_id, workspace_id, kind, status, deadline) VALUES ($1, $2, $3, 'purging', $4)
+         ON CONFLICT (request_id) DO NOTHING RETURNING request_id),
+       areas AS (
+         INSERT INTO executor.purge_areas (request_id, area, status)
+         SELECT purge.request_id, area.name, area.status FROM purge, unnest($5::text[], $6::text[]) AS area (name, status)
+         ON CONFLICT DO NOTHING)
+       SELECT request_id FROM purge`,
+      [job.requestId, job.workspaceId, job.kind, job.deadline, areas.map((area) => area.area), areas.map((area) => area.status)],
+    );
+    if (inserted.length === 0) {
+      this.logger.log(`request ${job.requestId}: purge already tracked; skipped`);
+      return;
     }
     await this.outbox.add(manager, purgeStartedV1, {
       key: job.workspaceId,
@@ -103,6 +104,7 @@ export class PurgeTrackerHandler {
     });
     const waitingFor = areas.filter((area) => area.status === 'pending').map((area) => area.area);
     this.logger.log(`request ${job.requestId}: ${job.kind} purge of workspace ${job.workspaceId} started; waiting for ${waitingFor.join(', ')}`);
+    // Acknowledgements can arrive before the order itself; they may already complete the purge.
     await this.finishIfAllAcknowledged(manager, job.requestId);
   }
 
