@@ -9,7 +9,7 @@ import {
   topicName,
 } from '@deletion/contracts';
 import { Logger } from '@nestjs/common';
-import { Consumer, EachMessagePayload, Kafka } from 'kafkajs';
+import { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { KafkaPublisher } from './kafka-publisher';
 import { MissingReferenceError, PermanentMessageError } from './message-errors';
 import { ensureTopics } from './topic-provisioner';
@@ -36,6 +36,23 @@ export interface EventConsumerOptions {
   sessionTimeoutMs?: number;
   heartbeatIntervalMs?: number;
   partitionsConsumedConcurrently?: number;
+  /** How many requests of one fetched batch are handled at once; default 4. */
+  lanesPerBatch?: number;
+}
+
+type ParsedMessage = { envelope: EventEnvelope<unknown> } | { rejection: { code: string; reason: string } };
+
+interface IncomingMessage {
+  message: KafkaMessage;
+  parsed: ParsedMessage;
+}
+
+/** The lane of a message: its request, or its key when the event belongs to no request. */
+function laneOf({ message, parsed }: IncomingMessage): string {
+  if ('envelope' in parsed && parsed.envelope.requestId) {
+    return `request:${parsed.envelope.requestId}`;
+  }
+  return `key:${message.key?.toString('utf8') ?? ''}`;
 }
 
 export interface DeadLetter {
@@ -117,7 +134,8 @@ export class EventConsumer {
     await this.consumer.run({
       autoCommit: true,
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
-      eachMessage: (payload) => this.handleMessage(payload),
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.handleBatch(payload),
     });
     this.logger.log(`consuming ${topics.join(', ')}`);
   }
@@ -128,11 +146,59 @@ export class EventConsumer {
     await this.deadLetterPublisher.disconnect();
   }
 
-  private async handleMessage({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
-    const context: MessageContext = { topic, partition, offset: message.offset, heartbeat };
-    const raw = message.value?.toString('utf8') ?? '';
+  /** Handles one partition's batch in lanes (see the class comment) and resolves the offsets of the handled prefix. */
+  private async handleBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const lanes = new Map<string, IncomingMessage[]>();
+    for (const message of batch.messages) {
+      const incoming: IncomingMessage = { message, parsed: this.parse(message.value?.toString('utf8') ?? '') };
+      const lane = laneOf(incoming);
+      const queue = lanes.get(lane);
+      if (queue) {
+        queue.push(incoming);
+      } else {
+        lanes.set(lane, [incoming]);
+      }
+    }
 
-    const parsed = this.parse(raw);
+    const handled = new Set<string>();
+    let failure: { error: unknown } | undefined;
+    const runLane = async (queue: IncomingMessage[]) => {
+      for (const incoming of queue) {
+        if (failure || !isRunning() || isStale()) {
+          return;
+        }
+        const context: MessageContext = { topic: batch.topic, partition: batch.partition, offset: incoming.message.offset, heartbeat };
+        try {
+          await this.handleMessage(incoming, context);
+        } catch (error) {
+          failure ??= { error };
+          return;
+        }
+        handled.add(incoming.message.offset);
+        await heartbeat();
+      }
+    };
+    const queues = [...lanes.values()];
+    let next = 0;
+    const workers = Array.from({ length: Math.min(this.options.lanesPerBatch ?? 4, queues.length) }, async () => {
+      while (next < queues.length) {
+        await runLane(queues[next++]);
+      }
+    });
+    await Promise.all(workers);
+
+    for (const message of batch.messages) {
+      if (!handled.has(message.offset)) {
+        break;
+      }
+      resolveOffset(message.offset);
+    }
+    if (failure) {
+      throw failure.error;
+    }
+  }
+
+  private async handleMessage({ message, parsed }: IncomingMessage, context: MessageContext): Promise<void> {
     if ('rejection' in parsed) {
       await this.sendToDeadLetter(message, context, parsed.rejection.code, parsed.rejection.reason);
       return;
@@ -153,7 +219,7 @@ export class EventConsumer {
     await this.runWithRetries(registered.handler, envelope, context, message);
   }
 
-  private parse(raw: string): { envelope: EventEnvelope<unknown> } | { rejection: { code: string; reason: string } } {
+  private parse(raw: string): ParsedMessage {
     let json: unknown;
     try {
       json = JSON.parse(raw);
@@ -180,7 +246,7 @@ export class EventConsumer {
     handler: EventHandler<MessageContract>,
     envelope: EventEnvelope<unknown>,
     context: MessageContext,
-    message: EachMessagePayload['message'],
+    message: KafkaMessage,
   ): Promise<void> {
     for (let attempt = 1; ; attempt += 1) {
       try {
@@ -212,7 +278,7 @@ export class EventConsumer {
   }
 
   private async sendToDeadLetter(
-    message: EachMessagePayload['message'],
+    message: KafkaMessage,
     context: MessageContext,
     reasonCode: string,
     reason: string,
