@@ -189,9 +189,11 @@ export class ProductAreaRunner {
           RETURNING request_id, job, attempts, counts`,
         [this.leaseMs, limit],
       );
-      for (const task of rows) {
-        await this.reportProgress(manager, task, { status: 'running', error: null, nextAttemptAt: null });
-      }
+      // One INSERT for the progress of every claimed task.
+      await this.outbox.addAll(
+        manager,
+        rows.map((task) => ({ contract: purgeProgressV1, ...this.progressEvent(task, { status: 'running', error: null, nextAttemptAt: null }) })),
+      );
       return rows;
     });
   }
@@ -280,12 +282,16 @@ export class ProductAreaRunner {
     task: ClaimedTask,
     progress: Pick<PayloadOf<typeof purgeProgressV1>, 'status' | 'error' | 'nextAttemptAt'>,
   ): Promise<void> {
-    await this.outbox.add(manager, purgeProgressV1, {
+    await this.outbox.add(manager, purgeProgressV1, this.progressEvent(task, progress));
+  }
+
+  private progressEvent(task: ClaimedTask, progress: Pick<PayloadOf<typeof purgeProgressV1>, 'status' | 'error' | 'nextAttemptAt'>) {
+    return {
       key: task.job.workspaceId,
       requestId: task.request_id,
       workspaceId: task.job.workspaceId,
       payload: { requestId: task.request_id, workspaceId: task.job.workspaceId, area: this.options.area.name, attempt: task.attempts, ...progress },
-    });
+    };
   }
 
   /** Writes this area's acknowledgement (`purge.completed`) to the outbox, in the caller's transaction. */
