@@ -11,6 +11,8 @@
 #   S3_SECRET_ACCESS_KEY  secret key that clients sign with, default local-dev-secret
 #   S3PROXY_PROVIDER      filesystem (default, objects under $S3_STATE_DIR/data and kept
 #                         across restarts) or transient (in memory, lost on stop)
+#   S3PROXY_MAX_HEAP      maximum Java heap, default 512m; the transient store keeps every
+#                         object in it, so 100,000 objects need a few GiB
 #
 # Clients must sign with AWS Signature V2 or V4 and use path-style requests. The AWS SDK for
 # JavaScript v3 uses path style by itself for an IP endpoint, but needs forcePathStyle for localhost.
@@ -36,7 +38,7 @@ S3PROXY_PROVIDER="${S3PROXY_PROVIDER:-filesystem}"
 
 START_TIMEOUT_SECONDS=90
 STOP_TIMEOUT_SECONDS=30
-JAVA_HEAP=(-Xms64m -Xmx512m)
+JAVA_HEAP=(-Xms64m "-Xmx${S3PROXY_MAX_HEAP:-512m}")
 
 S3PROXY_VERSION="$(sed -n 's:.*<s3proxy.version>\(.*\)</s3proxy.version>.*:\1:p' "$RUNTIME_DIR/pom.xml")"
 CACHE_DIR="$ROOT/.cache/s3proxy-$S3PROXY_VERSION"
