@@ -5,7 +5,7 @@ import { RunningExecutor, startExecutor } from '../apps/purge-executor/src/execu
 import { loadExecutorConfig } from '../apps/purge-executor/src/executor.config';
 import { BenchOptions, createBenchEnvironment, until } from './support/bench-environment';
 import { publishWorkspacePurgeOrder } from './support/purge-order';
-import { Benchmark, Measurement, sampleMemory } from './support/harness';
+import { Benchmark, Measurement, memoryFigures, sampleMemory } from './support/harness';
 
 /**
  * P1: a workspace's archive purged through purge-executor (purge.due in,
@@ -86,7 +86,7 @@ export function archivePurgeBenchmark(options: BenchOptions): Benchmark {
       const seconds = (performance.now() - started) / 1_000;
       return {
         rate: objects / seconds,
-        extra: { 'requests per 1,000 objects': (proxy.requests.length / objects) * 1_000, 'peak RSS MiB': memory.stop() },
+        extra: { 'requests per 1,000 objects': (proxy.requests.length / objects) * 1_000, ...memoryFigures(memory.stop()) },
       };
     },
     check(summary) {

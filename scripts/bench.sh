@@ -31,4 +31,4 @@ bash scripts/components/s3proxy.sh start
 
 export TEST_KAFKA_BROKERS="127.0.0.1:28092" TEST_S3_ENDPOINT="http://127.0.0.1:28000"
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
-node ${BENCH_NODE_FLAGS:-} -r @swc-node/register bench/run.ts "$@"
+node --expose-gc ${BENCH_NODE_FLAGS:-} -r @swc-node/register bench/run.ts "$@"

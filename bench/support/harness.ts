@@ -110,16 +110,39 @@ export function formatStats(value: Stats, digits = 1): string {
   return `${value.median.toFixed(digits)} (${value.min.toFixed(digits)}–${value.max.toFixed(digits)})`;
 }
 
-/** Samples this process's resident set size until stopped; returns the peak in MiB. */
-export function sampleMemory(intervalMs = 25): { stop(): number } {
-  let peak = process.memoryUsage().rss;
-  const timer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
-  }, intervalMs);
+export interface MemoryPeaks {
+  /** Resident set size of the whole process, which also holds what earlier phases left behind. */
+  rssMiB: number;
+  /** V8 heap in use plus buffers outside it, after a full collection at the start: what the measured work itself holds. */
+  heapMiB: number;
+}
+
+/**
+ * Samples this process's memory until stopped and returns the peaks. With
+ * `--expose-gc` (scripts/bench.sh passes it) a full collection runs first, so
+ * garbage of an earlier phase, such as seeding, does not count.
+ */
+export function sampleMemory(intervalMs = 25): { stop(): MemoryPeaks } {
+  (globalThis as { gc?: () => void }).gc?.();
+  let rss = 0;
+  let heap = 0;
+  const sample = () => {
+    const usage = process.memoryUsage();
+    rss = Math.max(rss, usage.rss);
+    heap = Math.max(heap, usage.heapUsed + usage.external);
+  };
+  sample();
+  const timer = setInterval(sample, intervalMs);
   return {
     stop() {
       clearInterval(timer);
-      return Math.max(peak, process.memoryUsage().rss) / 1_048_576;
+      sample();
+      return { rssMiB: rss / 1_048_576, heapMiB: heap / 1_048_576 };
     },
   };
+}
+
+/** Memory peaks as extra figures of a measurement. */
+export function memoryFigures(peaks: MemoryPeaks): Record<string, number> {
+  return { 'peak RSS MiB': peaks.rssMiB, 'peak heap MiB': peaks.heapMiB };
 }
