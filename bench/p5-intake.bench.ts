@@ -63,6 +63,7 @@ export function intakeBenchmark(options: BenchOptions): Benchmark {
     unit: 'requests/s',
     baselineName: 'bare NestJS route on Express returning 202',
     targetText: '≥ 0.3',
+    warmUp: true,
     async setup() {
       env = await createBenchEnvironment();
       const fixture = standardDirectory();

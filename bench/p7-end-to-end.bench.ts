@@ -1,30 +1,24 @@
-import { loadConfig } from '@deletion/config';
 import { EventPublisher, ensureTopics } from '@deletion/kafka';
-import {
-  RunningProductArea,
-  productAreaConfigSchema,
-  productAreaTablesMigration,
-  startProductArea,
-} from '@deletion/product-area-sdk';
 import { TestEnvironment, findAccount, findWorkspace, publishDirectory, signDevelopmentToken, standardDirectory, waitFor } from '@deletion/testing';
 import { randomUUID } from 'node:crypto';
 import { Consumer, Producer } from 'kafkajs';
-import { RunningExecutor, startExecutor } from '../apps/purge-executor/src/executor.app';
-import { loadExecutorConfig } from '../apps/purge-executor/src/executor.config';
-import { RunningIntake, startIntake } from '../apps/request-intake/src/intake.app';
-import { loadIntakeConfig } from '../apps/request-intake/src/intake.config';
 import { BenchOptions, createBenchEnvironment, until } from './support/bench-environment';
 import { Benchmark, Measurement } from './support/harness';
+import { ServiceProcess, startServiceProcess } from './support/service-process';
 
 /** Kafka hops from request to completion: purge.due to the area, purge.completed to the tracker, deletion.completed to intake. */
 const HOPS = 3;
 const CONCURRENCY = 10;
 /** The requests alternate between these workspaces; the platform keys its events by workspace, and the baseline keys its messages the same way. */
 const WORKSPACES = ['acme', 'acme-eu'];
+/** HTTP ports of the service processes, in the benchmark's port range below Linux's ephemeral ports. */
+const INTAKE_PORT = 28310;
+const EXECUTOR_PORT = 28311;
 
 /**
  * P7: end-user deletion requests per second from the HTTP API to
- * `completed`, with one product area that deletes nothing. The baseline is
+ * `completed`, with one product area that deletes nothing. request-intake,
+ * purge-executor and the area run in processes of their own, as deployed. The baseline is
  * bare kafkajs passing the same number of messages over the same number of
  * hops, with a consumer per hop that produces to the next topic, keyed by
  * the same workspace ids.
@@ -32,9 +26,7 @@ const WORKSPACES = ['acme', 'acme-eu'];
 export function endToEndBenchmark(options: BenchOptions): Benchmark {
   const requests = options.full ? 2_000 : 300;
   let env: TestEnvironment;
-  let intake: RunningIntake;
-  let executor: RunningExecutor;
-  let area: RunningProductArea;
+  const services: ServiceProcess[] = [];
   let token: string;
   let workspaceIds: string[];
 
@@ -44,17 +36,24 @@ export function endToEndBenchmark(options: BenchOptions): Benchmark {
     unit: 'requests/s',
     baselineName: `bare kafkajs produce and consume over ${HOPS} hops`,
     targetText: '≥ 0.25',
+    warmUp: true,
     async setup() {
       env = await createBenchEnvironment();
+      const admin = env.kafka.admin();
+      await admin.connect();
+      // Ready once its consumer group has settled with a member.
+      const consuming = (group: string) => async () => {
+        const { groups } = await admin.describeGroups([`${env.topicPrefix}${group}`]);
+        return groups[0]?.state === 'Stable' && groups[0].members.length > 0;
+      };
       const config = env.env({ PURGE_AREAS: 'noop', AREA_POLL_INTERVAL: '20ms', DATABASE_POOL_SIZE: '10', AREA_CONCURRENCY: '8' });
-      intake = await startIntake(loadIntakeConfig(config));
-      executor = await startExecutor(loadExecutorConfig(config));
-      area = await startProductArea({
-        area: { name: 'noop', kinds: ['user'], transactional: true, purge: async () => ({ rows: 0 }) },
-        schema: 'area_noop',
-        migrations: [productAreaTablesMigration('area_noop')],
-        config: loadConfig(productAreaConfigSchema, config),
-      });
+      try {
+        services.push(await startServiceProcess('request-intake', 'apps/request-intake/src/main.ts', { ...config, HTTP_PORT: String(INTAKE_PORT) }, consuming('request-intake')));
+        services.push(await startServiceProcess('purge-executor', 'apps/purge-executor/src/main.ts', { ...config, HTTP_PORT: String(EXECUTOR_PORT) }, consuming('purge-executor')));
+        services.push(await startServiceProcess('noop-area', 'bench/support/noop-area.main.ts', config, consuming('area.noop')));
+      } finally {
+        await admin.disconnect();
+      }
       const fixture = standardDirectory();
       const publisher = new EventPublisher(env.kafka, env.topicPrefix);
       await publishDirectory(publisher, fixture);
@@ -110,7 +109,7 @@ export function endToEndBenchmark(options: BenchOptions): Benchmark {
         Array.from({ length: CONCURRENCY }, async () => {
           while (next < requests) {
             const index = next++;
-            const response = await fetch(`${intake.url}/v1/deletion-requests`, {
+            const response = await fetch(`http://127.0.0.1:${INTAKE_PORT}/v1/deletion-requests`, {
               method: 'POST',
               headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
               body: JSON.stringify({ kind: 'user', workspace: WORKSPACES[index % WORKSPACES.length], regulation: 'delete', subjectType: 'userId', subjects: [`user-${index}`] }),
@@ -133,9 +132,9 @@ export function endToEndBenchmark(options: BenchOptions): Benchmark {
       return summary.ratio < 0.25 ? [`ratio ${summary.ratio.toFixed(2)} < 0.25`] : [];
     },
     async teardown() {
-      await area?.close();
-      await executor?.close();
-      await intake?.close();
+      for (const service of services.reverse()) {
+        await service.stop();
+      }
       await env?.dispose();
     },
   };

@@ -81,7 +81,7 @@ function renderDocument(command: string, full: boolean, runs: number, table: str
     '# Benchmarks',
     '',
     'Each benchmark measures a hot path of the platform against the fastest thing the same components can do, in the same run on the same machine.',
-    `Both sides ran ${runs} times, interleaved (the order alternates each run); the table gives the median and the spread (min–max), and the ratio of the medians.`,
+    `Both sides ran ${runs} times, interleaved (the order alternates each run); the table gives the median and the spread (min–max), and the ratio of the medians. P5 and P7 first run both sides once unmeasured, to warm up the JIT and the connection pools.`,
     '',
     `- Command: \`${command}\` (${full ? 'full' : 'quick'} mode)`,
     `- Machine: ${cpus().length} × ${cpu}, ${(totalmem() / 1_073_741_824).toFixed(0)} GiB, Node.js ${process.version}, ${process.platform}`,

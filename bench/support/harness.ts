@@ -12,6 +12,12 @@ export interface Benchmark {
   baselineName: string;
   targetText: string;
   setup(): Promise<void>;
+  /**
+   * Runs both sides once, unmeasured, before the measured runs: for short
+   * benchmarks whose first run would mostly time JIT compilation and the
+   * filling of connection pools.
+   */
+  warmUp?: boolean;
   baseline(run: number): Promise<Measurement>;
   platform(run: number): Promise<Measurement>;
   /** Checks the target from the medians; returns what failed, or an empty list. */
@@ -61,6 +67,12 @@ export function percentile(samples: number[], quantile: number): number {
 export async function runInterleaved(benchmark: Benchmark, runs: number, log: (line: string) => void): Promise<BenchmarkSummary> {
   const baseline: Measurement[] = [];
   const platform: Measurement[] = [];
+  if (benchmark.warmUp) {
+    // The run number after the measured ones, so names derived from it stay unique.
+    await benchmark.baseline(runs);
+    await benchmark.platform(runs);
+    log(`${benchmark.id} warm-up run done`);
+  }
   for (let run = 0; run < runs; run += 1) {
     const order = run % 2 === 0 ? (['baseline', 'platform'] as const) : (['platform', 'baseline'] as const);
     for (const side of order) {

@@ -11,7 +11,7 @@ import {
   purgeStartedV1,
 } from '@deletion/contracts';
 import { EventConsumer } from '@deletion/kafka';
-import { OutboxRelay, OutboxWriter, claimInboxEvent } from '@deletion/persistence';
+import { OutboxRelay, OutboxWriter } from '@deletion/persistence';
 import { Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 
@@ -62,8 +62,16 @@ export class PurgeTrackerHandler {
 
   private async once(event: EventEnvelope<{ requestId: string }>, apply: (manager: EntityManager) => Promise<void>): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
-      await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`purge:${event.payload.requestId}`]);
-      if (await claimInboxEvent(manager, 'executor', this.consumerName, event.eventId)) {
+      // The request's lock, then the inbox row, in one statement. Later
+      // statements take their snapshots after the lock is held, and the
+      // inbox insert checks for a conflict against committed rows anyway.
+      const claimed: unknown[] = await manager.query(
+        `WITH request_lock AS (SELECT pg_advisory_xact_lock(hashtext($1)))
+         INSERT INTO executor.inbox (consumer, event_id) SELECT $2, $3 FROM request_lock
+         ON CONFLICT DO NOTHING RETURNING event_id`,
+        [`purge:${event.payload.requestId}`, this.consumerName, event.eventId],
+      );
+      if (claimed.length === 1) {
         await apply(manager);
       }
     });
