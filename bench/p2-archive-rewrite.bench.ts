@@ -70,7 +70,7 @@ export function archiveRewriteBenchmark(options: BenchOptions): Benchmark {
       }
     }
     if (peaks.length > 0) {
-      Object.assign(extra, memoryFigures({ rssMiB: Math.max(...peaks.map((peak) => peak.rssMiB)), heapMiB: Math.max(...peaks.map((peak) => peak.heapMiB)) }));
+      Object.assign(extra, memoryFigures({ rssMiB: Math.max(...peaks.map((peak) => peak.rssMiB)), liveHeapMiB: Math.max(...peaks.map((peak) => peak.liveHeapMiB)) }));
     }
     return { rate: extra['MB/s 100 subjects'], extra };
   };

@@ -1,3 +1,5 @@
+import { PerformanceEntry, PerformanceObserver, constants } from 'node:perf_hooks';
+
 /** One measurement of one side of a benchmark: a rate (higher is better) and any number of extra figures. */
 export interface Measurement {
   rate: number;
@@ -125,36 +127,51 @@ export function formatStats(value: Stats, digits = 1): string {
 export interface MemoryPeaks {
   /** Resident set size of the whole process, which also holds what earlier phases left behind. */
   rssMiB: number;
-  /** V8 heap in use plus buffers outside it, after a full collection at the start: what the measured work itself holds. */
-  heapMiB: number;
+  /**
+   * V8 heap in use plus buffers outside it, read right after each major
+   * garbage collection, so it counts what the work keeps alive and not the
+   * garbage it has yet to collect.
+   */
+  liveHeapMiB: number;
 }
 
 /**
  * Samples this process's memory until stopped and returns the peaks. With
  * `--expose-gc` (scripts/bench.sh passes it) a full collection runs first, so
- * garbage of an earlier phase, such as seeding, does not count.
+ * what an earlier phase, such as seeding, left behind is gone.
  */
 export function sampleMemory(intervalMs = 25): { stop(): MemoryPeaks } {
-  (globalThis as { gc?: () => void }).gc?.();
-  let rss = 0;
-  let heap = 0;
-  const sample = () => {
+  const collect = (globalThis as { gc?: () => void }).gc;
+  collect?.();
+  const heapInUse = () => {
     const usage = process.memoryUsage();
-    rss = Math.max(rss, usage.rss);
-    heap = Math.max(heap, usage.heapUsed + usage.external);
+    return usage.heapUsed + usage.external;
   };
-  sample();
-  const timer = setInterval(sample, intervalMs);
+  let rss = process.memoryUsage().rss;
+  let liveHeap = heapInUse();
+  const timer = setInterval(() => {
+    rss = Math.max(rss, process.memoryUsage().rss);
+  }, intervalMs);
+  const observer = new PerformanceObserver((list) => {
+    if (list.getEntries().some((entry) => (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR)) {
+      liveHeap = Math.max(liveHeap, heapInUse());
+    }
+  });
+  observer.observe({ entryTypes: ['gc'] });
   return {
     stop() {
       clearInterval(timer);
-      sample();
-      return { rssMiB: rss / 1_048_576, heapMiB: heap / 1_048_576 };
+      observer.disconnect();
+      rss = Math.max(rss, process.memoryUsage().rss);
+      // A last full collection, so a run too short for a major GC of its own still counts what it keeps alive.
+      collect?.();
+      liveHeap = Math.max(liveHeap, heapInUse());
+      return { rssMiB: rss / 1_048_576, liveHeapMiB: liveHeap / 1_048_576 };
     },
   };
 }
 
 /** Memory peaks as extra figures of a measurement. */
 export function memoryFigures(peaks: MemoryPeaks): Record<string, number> {
-  return { 'peak RSS MiB': peaks.rssMiB, 'peak heap MiB': peaks.heapMiB };
+  return { 'peak RSS MiB': peaks.rssMiB, 'peak live heap MiB': peaks.liveHeapMiB };
 }
