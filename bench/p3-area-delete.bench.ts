@@ -14,7 +14,7 @@ const OTHER_WORKSPACE = stableUuid('bench:p3:other');
  * P3: the profiles area deleting one workspace's rows through its runner
  * (purge.due, task, delete and acknowledgement in one transaction) against
  * one bare DELETE on an identical copy of the table. Meanwhile a reader in
- * another thread fetches another workspace's profiles by primary key; its
+ * another thread fetches another workspace's profiles by primary key. Its
  * p99 latency is compared with the same reader on an idle database.
  */
 export function areaDeleteBenchmark(options: BenchOptions): Benchmark {

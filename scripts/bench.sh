@@ -18,7 +18,7 @@ bash scripts/components/postgres-check.sh
 
 export KAFKA_PORT=28092 KAFKA_CONTROLLER_PORT=28093 KAFKA_STATE_DIR="$STATE_DIR/kafka"
 # The full sizes keep 100,000 objects and more in S3Proxy's in-memory store.
-export S3_PORT=28000 S3_STATE_DIR="$STATE_DIR/s3proxy" S3PROXY_PROVIDER=transient S3PROXY_MAX_HEAP=4g
+export S3_PORT=28000 S3_STATE_DIR="$STATE_DIR/s3proxy" S3PROXY_PROVIDER=transient S3PROXY_MAX_HEAP=2g
 stop_components() {
   bash scripts/components/kafka.sh stop || true
   bash scripts/components/s3proxy.sh stop || true

@@ -125,7 +125,7 @@ export function formatStats(value: Stats, digits = 1): string {
 }
 
 export interface MemoryPeaks {
-  /** Resident set size of the whole process, which also holds what earlier phases left behind. */
+  /** Resident set size of the whole process, including what earlier phases left behind. */
   rssMiB: number;
   /**
    * V8 heap in use plus buffers outside it, read right after each major

@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 /**
  * The reader's loop, run in a worker thread: the benchmark process also
  * hosts the service under test, and a reader on the same event loop would
- * time that service's JavaScript along with PostgreSQL's answer. A real
+ * time that service's JavaScript along with PostgreSQL's response. A real
  * reader of another workspace is another process.
  */
 const READER_SOURCE = `

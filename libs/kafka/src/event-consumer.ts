@@ -47,7 +47,7 @@ interface IncomingMessage {
   parsed: ParsedMessage;
 }
 
-/** The lane of a message: its request, or its key when the event belongs to no request. */
+/** Returns the lane of a message: its request, or its key when the event belongs to no request. */
 function laneOf({ message, parsed }: IncomingMessage): string {
   if ('envelope' in parsed && parsed.envelope.requestId) {
     return `request:${parsed.envelope.requestId}`;

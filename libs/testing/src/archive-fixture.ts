@@ -36,11 +36,30 @@ export async function seedArchive(s3: S3Client, bucket: string, seed: ArchiveSee
   const worker = async () => {
     while (next < jobs.length) {
       const job = jobs[next++];
-      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: job.key, Body: encodeArchiveObject(job.events), ContentType: 'application/gzip' }));
+      await putWithRetries(s3, new PutObjectCommand({ Bucket: bucket, Key: job.key, Body: encodeArchiveObject(job.events), ContentType: 'application/gzip' }));
     }
   };
   await Promise.all(Array.from({ length: parallelism }, worker));
   return jobs.map((job) => job.key);
+}
+
+/**
+ * Sends a PUT, trying again after a pause when it fails. Seeding 100,000
+ * objects into S3Proxy's in-memory store (the full benchmarks) now and then
+ * outlasts the SDK's own three attempts with "socket hang up".
+ */
+async function putWithRetries(s3: S3Client, command: PutObjectCommand, attempts = 5): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await s3.send(command);
+      return;
+    } catch (error) {
+      if (attempt >= attempts) {
+        throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1_000 * attempt));
+    }
+  }
 }
 
 /** Counts the objects under a prefix, following every page. */

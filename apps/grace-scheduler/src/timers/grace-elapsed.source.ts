@@ -4,9 +4,9 @@ import { OutboxSource } from '@deletion/persistence';
 const ISO_UTC = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
 
 /**
- * The fired timers that still owe their grace.elapsed event, read by an
- * outbox relay. Firing only flips a timer's state, the cheapest write there
- * is; the relay then marks a batch published and sends it, in a transaction
+ * Returns the relay source of the fired timers whose grace.elapsed event is
+ * not sent yet. Firing only flips a timer's state, the cheapest write there
+ * is. The relay then marks a batch published and sends it, in a transaction
  * that commits once Kafka has acknowledged the batch. The envelope is built
  * in SQL from the row, with the event id the timer got when it was armed, so
  * a batch sent again after a crash carries the same ids. Its shape is the

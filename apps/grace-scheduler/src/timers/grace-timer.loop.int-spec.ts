@@ -65,13 +65,13 @@ describe('GraceTimerLoop on PostgreSQL', () => {
         randomUUID(),
       ]);
     }
-    const holds: string[] = [];
-    const observed = new GraceTimerLoop(runtime.dataSource, { wake: () => undefined, hold: () => holds.push('hold'), release: () => holds.push('release') }, {
+    const relayCalls: string[] = [];
+    const observed = new GraceTimerLoop(runtime.dataSource, { wake: () => undefined, hold: () => relayCalls.push('hold'), release: () => relayCalls.push('release') }, {
       pollIntervalMs: 1_000,
       batchSize: 2,
     });
     expect(await observed.fireDueTimers()).toBe(5);
-    expect(holds).toEqual(['hold', 'release']);
+    expect(relayCalls).toEqual(['hold', 'release']);
     expect(await observed.fireDueTimers()).toBe(0);
     due.push(...backlog);
   });

@@ -19,8 +19,8 @@ const FIRE_DUE_TIMERS_SQL = `
  * Fires timers whose grace period has ended by the database clock, never
  * earlier. Claiming with `FOR UPDATE SKIP LOCKED` lets several scheduler
  * instances share the work. Firing a timer is one row update that also
- * records the duty to publish its `grace.elapsed` event, so a crash neither
- * loses nor repeats a firing; `events` is the relay that publishes them.
+ * marks its `grace.elapsed` event as due for publishing, so a crash neither
+ * loses nor repeats a firing. `events` is the relay that publishes them.
  */
 export class GraceTimerLoop {
   private readonly logger = new Logger(GraceTimerLoop.name);

@@ -374,7 +374,7 @@ export class DeletionRequestsService {
 
 }
 
-/** The order to purge a request's data, for every product area. */
+/** Builds the order to purge a request's data, for every product area. */
 function purgeDueEvent(row: DeletionRequestRow): OutboxEvent {
   return {
     contract: purgeDueV1,

@@ -15,7 +15,7 @@ export interface AccountRecord {
   platformRoles: string[];
 }
 
-/** A workspace as a request needs it: who asks, in which role, and which admins are told. */
+/** A workspace with what accepting a request needs: the caller's role and the admins to notify. */
 export interface WorkspaceContext extends WorkspaceRecord {
   /** The asking account's role in the workspace; null when it is not a member. */
   callerRole: MembershipRole | null;

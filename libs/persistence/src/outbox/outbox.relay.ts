@@ -16,7 +16,7 @@ export interface RecordPublisher {
 }
 
 /**
- * Where a relay finds its events. The default is the schema's outbox table.
+ * Source of a relay's events. The default is the schema's outbox table.
  * A service whose state rows carry everything an event needs (the grace
  * scheduler's timers) can be its own outbox: the state change and the duty to
  * publish are then one row written in one statement.
@@ -80,7 +80,7 @@ export class OutboxRelay {
   /** The outbox table's relay keeps the lock name it had before sources existed, so a rolling upgrade never runs two leaders. */
   private readonly lockName: string;
   private running = false;
-  private holds = 0;
+  private activeHolds = 0;
   private loop?: Promise<void>;
   private wakeUp?: () => void;
 
@@ -120,12 +120,12 @@ export class OutboxRelay {
    * batch already claimed is still published. Holds nest.
    */
   hold(): void {
-    this.holds += 1;
+    this.activeHolds += 1;
   }
 
   release(): void {
-    this.holds = Math.max(0, this.holds - 1);
-    if (this.holds === 0) {
+    this.activeHolds = Math.max(0, this.activeHolds - 1);
+    if (this.activeHolds === 0) {
       this.wake();
     }
   }
@@ -159,7 +159,7 @@ export class OutboxRelay {
   private async publishWhileRunning(): Promise<void> {
     let inFlight: Promise<void> | undefined;
     while (this.running) {
-      const next = this.holds > 0 ? undefined : await this.claimBatch();
+      const next = this.activeHolds > 0 ? undefined : await this.claimBatch();
       if (inFlight) {
         try {
           await inFlight;
