@@ -1,7 +1,7 @@
 import { PayloadOf, PurgeCounts, PurgeError, purgeCompletedV1, purgeDueV1, purgeProgressV1, purgeRetryRequestedV1 } from '@deletion/contracts';
 import { EventConsumer } from '@deletion/kafka';
 import { KafkaPublisher } from '@deletion/kafka';
-import { OutboxRelay, OutboxWriter, assertSchemaName, claimInboxEvent, queryAffectedCount, queryRows } from '@deletion/persistence';
+import { OutboxRelay, OutboxWriter, assertSchemaName, claimInboxEvent, queryAffectedCount, queryRows, runOnceForEvent } from '@deletion/persistence';
 import { Logger } from '@nestjs/common';
 import { Kafka } from 'kafkajs';
 import { DataSource, EntityManager } from 'typeorm';
@@ -113,18 +113,18 @@ export class ProductAreaRunner {
       this.logger.log(`request ${job.requestId}: kind ${job.kind} is not in scope of this area; skipped`);
       return;
     }
-    const inserted = await this.options.dataSource.transaction(async (manager) => {
-      if (!(await claimInboxEvent(manager, this.schema, this.consumerGroupId, eventId))) {
-        return false;
-      }
-      const rows: unknown[] = await manager.query(
-        `INSERT INTO ${this.schema}.purge_tasks (request_id, workspace_id, job, status)
-         VALUES ($1, $2, $3, 'pending') ON CONFLICT (request_id) DO NOTHING RETURNING request_id`,
-        [job.requestId, job.workspaceId, JSON.stringify(job)],
-      );
-      return rows.length === 1;
-    });
-    if (inserted) {
+    // The task and the inbox row in one statement.
+    const inserted = await runOnceForEvent(
+      this.options.dataSource.manager,
+      this.schema,
+      this.consumerGroupId,
+      eventId,
+      `INSERT INTO ${this.schema}.purge_tasks (request_id, workspace_id, job, status)
+       SELECT $1::uuid, $2::uuid, $3::jsonb, 'pending' WHERE EXISTS (SELECT 1 FROM inbox_claim)
+       ON CONFLICT (request_id) DO NOTHING RETURNING request_id`,
+      [job.requestId, job.workspaceId, JSON.stringify(job)],
+    );
+    if (inserted.length === 1) {
       this.logger.log(`request ${job.requestId}: purge task recorded for workspace ${job.workspaceId}`);
       this.wakePoll?.();
     }

@@ -11,7 +11,7 @@ import {
   purgeStartedV1,
 } from '@deletion/contracts';
 import { EventConsumer } from '@deletion/kafka';
-import { OutboxRelay, OutboxWriter } from '@deletion/persistence';
+import { OutboxRelay, OutboxWriter, runOnceForEvent } from '@deletion/persistence';
 import { Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 
@@ -55,7 +55,7 @@ export class PurgeTrackerHandler {
   register(consumer: EventConsumer): void {
     consumer
       .on(purgeDueV1, (event) => this.once(event, (manager) => this.startPurge(manager, event.payload)))
-      .on(purgeProgressV1, (event) => this.once(event, (manager) => this.recordProgress(manager, event.payload)))
+      .on(purgeProgressV1, (event) => this.recordProgress(event))
       .on(purgeCompletedV1, (event) => this.once(event, (manager) => this.recordAcknowledgement(manager, event.payload)))
       .on(purgeRetryRequestedV1, (event) => this.once(event, (manager) => this.reopenFailedAreas(manager, event.payload)));
   }
@@ -116,15 +116,27 @@ export class PurgeTrackerHandler {
     await this.finishIfAllAcknowledged(manager, job.requestId);
   }
 
-  private async recordProgress(manager: EntityManager, progress: PayloadOf<typeof purgeProgressV1>): Promise<void> {
-    await manager.query(
-      `INSERT INTO executor.purge_areas (request_id, area, status, attempts, error) VALUES ($1, $2, $3, $4, $5)
+  /**
+   * Records an area's interim state in one statement with the inbox row. It
+   * needs no request lock: it never finishes a purge, and the row lock and
+   * the final-state guard keep it from overwriting an acknowledgement.
+   */
+  private async recordProgress(event: EventEnvelope<PayloadOf<typeof purgeProgressV1>>): Promise<void> {
+    const progress = event.payload;
+    await runOnceForEvent(
+      this.dataSource.manager,
+      'executor',
+      this.consumerName,
+      event.eventId,
+      `INSERT INTO executor.purge_areas (request_id, area, status, attempts, error)
+       SELECT $1::uuid, $2::text, $3::text, $4::int, $5::jsonb WHERE EXISTS (SELECT 1 FROM inbox_claim)
        ON CONFLICT (request_id, area) DO UPDATE SET status = EXCLUDED.status, attempts = GREATEST(executor.purge_areas.attempts, EXCLUDED.attempts),
          error = EXCLUDED.error, updated_at = now()
        WHERE executor.purge_areas.status NOT IN ('succeeded', 'failed', 'skipped')`,
       [progress.requestId, progress.area, progress.status === 'running' ? 'running' : 'pending', progress.attempt, progress.error ? JSON.stringify(progress.error) : null],
     );
   }
+
 
   private async recordAcknowledgement(manager: EntityManager, ack: PayloadOf<typeof purgeCompletedV1>): Promise<void> {
     const updated: unknown[] = await manager.query(

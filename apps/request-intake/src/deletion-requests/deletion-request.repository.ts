@@ -1,4 +1,4 @@
-import { queryRows } from '@deletion/persistence';
+import { queryRows, runOnceForEvent } from '@deletion/persistence';
 import { AreaStatus, DeletionKind, PurgeScope, RequestStatus } from '@deletion/contracts';
 import { EntityManager } from 'typeorm';
 import { AreaProgressView, DeletionRequestView } from './deletion-request.view';
@@ -74,6 +74,47 @@ export interface AuditEntry {
   reason?: string | null;
   ticket?: string | null;
   details?: Record<string, unknown>;
+}
+
+export interface AreaUpdate {
+  status: AreaStatus;
+  attempts?: number;
+  counts?: Record<string, number>;
+  error?: unknown;
+  nextAttemptAt?: string | null;
+}
+
+/**
+ * Upserts one area's state of a request when `condition` holds. A succeeded
+ * or skipped area is final: a duplicate or late acknowledgement never
+ * changes its counts. A failed area changes only to another final result,
+ * never back to a late interim state.
+ */
+function upsertAreaSql(condition: string): string {
+  return `INSERT INTO intake.request_areas (request_id, area, status, counts, attempts, error, next_attempt_at)
+          SELECT $1::uuid, $2::text, $3::text, COALESCE($4::jsonb, '{}'), COALESCE($5::int, 0), $6::jsonb, $7::timestamptz
+           WHERE ${condition}
+          ON CONFLICT (request_id, area) DO UPDATE SET
+            status = EXCLUDED.status,
+            counts = COALESCE($4::jsonb, intake.request_areas.counts),
+            attempts = GREATEST(intake.request_areas.attempts, EXCLUDED.attempts),
+            error = EXCLUDED.error,
+            next_attempt_at = EXCLUDED.next_attempt_at,
+            updated_at = now()
+          WHERE intake.request_areas.status NOT IN ('succeeded', 'skipped')
+            AND (intake.request_areas.status <> 'failed' OR EXCLUDED.status IN ('succeeded', 'failed'))`;
+}
+
+function areaUpsertParameters(requestId: string, area: string, update: AreaUpdate): unknown[] {
+  return [
+    requestId,
+    area,
+    update.status,
+    update.counts ? JSON.stringify(update.counts) : null,
+    update.attempts ?? null,
+    update.error === undefined ? null : JSON.stringify(update.error),
+    update.nextAttemptAt ?? null,
+  ];
 }
 
 const SELECT_REQUEST = `
@@ -195,36 +236,27 @@ export class DeletionRequestRepository {
     );
   }
 
-  async upsertArea(
-    requestId: string,
-    area: string,
-    update: { status: AreaStatus; attempts?: number; counts?: Record<string, number>; error?: unknown; nextAttemptAt?: string | null },
-  ): Promise<void> {
-    // A succeeded or skipped area is final: a duplicate or late acknowledgement never changes its counts.
-    // A failed area changes only to another final result, never back to a late interim state.
-    await this.manager.query(
-      `INSERT INTO intake.request_areas (request_id, area, status, counts, attempts, error, next_attempt_at)
-       VALUES ($1, $2, $3, COALESCE($4::jsonb, '{}'), COALESCE($5, 0), $6, $7)
-       ON CONFLICT (request_id, area) DO UPDATE SET
-         status = EXCLUDED.status,
-         counts = COALESCE($4::jsonb, intake.request_areas.counts),
-         attempts = GREATEST(intake.request_areas.attempts, EXCLUDED.attempts),
-         error = EXCLUDED.error,
-         next_attempt_at = EXCLUDED.next_attempt_at,
-         updated_at = now()
-       WHERE intake.request_areas.status NOT IN ('succeeded', 'skipped')
-         AND (intake.request_areas.status <> 'failed' OR EXCLUDED.status IN ('succeeded', 'failed'))`,
-      [
-        requestId,
-        area,
-        update.status,
-        update.counts ? JSON.stringify(update.counts) : null,
-        update.attempts ?? null,
-        update.error === undefined ? null : JSON.stringify(update.error),
-        update.nextAttemptAt ?? null,
-      ],
+  async upsertArea(requestId: string, area: string, update: AreaUpdate): Promise<void> {
+    await this.manager.query(upsertAreaSql('TRUE'), areaUpsertParameters(requestId, area, update));
+  }
+
+  /**
+   * Applies an area's event like `upsertArea`, but only the first time
+   * `consumer` sees `eventId`, recording it in the inbox by the same
+   * statement. One round trip and no explicit transaction.
+   */
+  async upsertAreaOnce(consumer: string, eventId: string, requestId: string, area: string, update: AreaUpdate): Promise<void> {
+    await runOnceForEvent(
+      this.manager,
+      'intake',
+      consumer,
+      eventId,
+      upsertAreaSql('EXISTS (SELECT 1 FROM inbox_claim)'),
+      areaUpsertParameters(requestId, area, update),
     );
   }
+
+
 
   async listAreas(requestId: string): Promise<AreaProgressView[]> {
     const rows: AreaRow[] = await this.manager.query(

@@ -45,26 +45,23 @@ export class RequestStatusHandler {
           });
         }),
       )
+      // One statement each, with the inbox row: these are the most frequent events.
       .on(purgeProgressV1, (event) =>
-        this.once(event, (repository) =>
-          repository.upsertArea(event.payload.requestId, event.payload.area, {
-            status: event.payload.status === 'running' ? 'running' : 'pending',
-            attempts: event.payload.attempt,
-            error: event.payload.error,
-            nextAttemptAt: event.payload.nextAttemptAt,
-          }),
-        ),
+        new DeletionRequestRepository(this.dataSource.manager).upsertAreaOnce(this.consumerName, event.eventId, event.payload.requestId, event.payload.area, {
+          status: event.payload.status === 'running' ? 'running' : 'pending',
+          attempts: event.payload.attempt,
+          error: event.payload.error,
+          nextAttemptAt: event.payload.nextAttemptAt,
+        }),
       )
       .on(purgeCompletedV1, (event) =>
-        this.once(event, (repository) =>
-          repository.upsertArea(event.payload.requestId, event.payload.area, {
-            status: event.payload.status,
-            attempts: event.payload.attempt,
-            counts: event.payload.counts,
-            error: event.payload.error,
-            nextAttemptAt: null,
-          }),
-        ),
+        new DeletionRequestRepository(this.dataSource.manager).upsertAreaOnce(this.consumerName, event.eventId, event.payload.requestId, event.payload.area, {
+          status: event.payload.status,
+          attempts: event.payload.attempt,
+          counts: event.payload.counts,
+          error: event.payload.error,
+          nextAttemptAt: null,
+        }),
       )
       .on(deletionCompletedV1, (event) =>
         this.once(event, async (repository, manager) => {

@@ -1,5 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { assertSchemaName } from '../data-source.factory';
+import { queryRows } from '../query-rows.util';
 
 /**
  * Records that `consumer` handled event `eventId`, inside the handler's
@@ -18,4 +19,33 @@ export async function claimInboxEvent(
     [consumer, eventId],
   );
   return inserted.length === 1;
+}
+
+/**
+ * Runs one data-modifying statement only for an event that `consumer` has
+ * not handled yet, and records the event in the inbox by the same
+ * statement: one round trip, atomic without an explicit transaction. The
+ * statement must make every row it writes depend on
+ * `EXISTS (SELECT 1 FROM inbox_claim)`, which is true only for a new event.
+ * Its parameters keep their numbers, and the inbox's two follow them.
+ * Returns the rows of the statement's RETURNING clause, if it has one.
+ */
+export async function runOnceForEvent<T = unknown>(
+  manager: EntityManager,
+  schemaName: string,
+  consumer: string,
+  eventId: string,
+  statement: string,
+  parameters: unknown[],
+): Promise<T[]> {
+  const schema = assertSchemaName(schemaName);
+  const consumerParameter = parameters.length + 1;
+  return queryRows<T>(
+    manager,
+    `WITH inbox_claim AS (
+       INSERT INTO ${schema}.inbox (consumer, event_id) VALUES ($${consumerParameter}, $${consumerParameter + 1})
+       ON CONFLICT DO NOTHING RETURNING 1)
+     ${statement}`,
+    [...parameters, consumer, eventId],
+  );
 }
