@@ -204,15 +204,6 @@ export class DeletionRequestRepository {
     return current?.status === 'scheduled' ? 'grace-not-ended' : 'not-scheduled';
   }
 
-  async markPurging(id: string): Promise<boolean> {
-    const rows = await queryRows<unknown>(this.manager,
-      `UPDATE intake.deletion_requests SET status = 'purging', purging_at = now(), updated_at = now()
-        WHERE id = $1 AND status = 'due' RETURNING id`,
-      [id],
-    );
-    return rows.length === 1;
-  }
-
   async markFinished(id: string, outcome: 'completed' | 'failed', completedAt: string, receipt: unknown): Promise<boolean> {
     const rows = await queryRows<unknown>(this.manager,
       `UPDATE intake.deletion_requests SET status = $2, completed_at = $3, receipt = $4, updated_at = now()
@@ -238,6 +229,33 @@ export class DeletionRequestRepository {
 
   async upsertArea(requestId: string, area: string, update: AreaUpdate): Promise<void> {
     await this.manager.query(upsertAreaSql('TRUE'), areaUpsertParameters(requestId, area, update));
+  }
+
+  /**
+   * Records that the purge of a request started, once per event: the request
+   * moves from `due` to `purging`, every area gets its first state (unless an
+   * area's own event came first), and the audit trail gets `purge-started`.
+   * One statement with the inbox row.
+   */
+  async markPurgeStartedOnce(consumer: string, eventId: string, requestId: string, areas: Array<{ area: string; status: AreaStatus }>): Promise<void> {
+    await runOnceForEvent(
+      this.manager,
+      'intake',
+      consumer,
+      eventId,
+      `, purging AS (
+         UPDATE intake.deletion_requests SET status = 'purging', purging_at = now(), updated_at = now()
+          WHERE id = $1 AND status = 'due' AND EXISTS (SELECT 1 FROM inbox_claim)),
+       areas AS (
+         INSERT INTO intake.request_areas (request_id, area, status)
+         SELECT $1::uuid, area.name, area.status FROM unnest($2::text[], $3::text[]) AS area (name, status)
+          WHERE EXISTS (SELECT 1 FROM inbox_claim)
+         ON CONFLICT (request_id, area) DO UPDATE SET status = EXCLUDED.status, error = NULL, next_attempt_at = NULL, updated_at = now()
+          WHERE intake.request_areas.status NOT IN ('succeeded', 'skipped', 'failed'))
+       INSERT INTO intake.audit_events (request_id, actor, action, details)
+       SELECT $1, 'system:purge-executor', 'purge-started', $4::jsonb WHERE EXISTS (SELECT 1 FROM inbox_claim)`,
+      [requestId, areas.map((area) => area.area), areas.map((area) => area.status), JSON.stringify({ areas: areas.map((area) => area.area) })],
+    );
   }
 
   /**

@@ -31,21 +31,10 @@ export class RequestStatusHandler {
   register(consumer: EventConsumer): void {
     consumer
       .on(graceElapsedV1, (event) => this.applyGraceElapsed(event))
+      // One statement each, with the inbox row: these events come for every request and area.
       .on(purgeStartedV1, (event) =>
-        this.once(event, async (repository) => {
-          await repository.markPurging(event.payload.requestId);
-          for (const area of event.payload.areas) {
-            await repository.upsertArea(event.payload.requestId, area.area, { status: area.status });
-          }
-          await repository.appendAudit({
-            requestId: event.payload.requestId,
-            actor: 'system:purge-executor',
-            action: 'purge-started',
-            details: { areas: event.payload.areas.map((area) => area.area) },
-          });
-        }),
+        new DeletionRequestRepository(this.dataSource.manager).markPurgeStartedOnce(this.consumerName, event.eventId, event.payload.requestId, event.payload.areas),
       )
-      // One statement each, with the inbox row: these are the most frequent events.
       .on(purgeProgressV1, (event) =>
         new DeletionRequestRepository(this.dataSource.manager).upsertAreaOnce(this.consumerName, event.eventId, event.payload.requestId, event.payload.area, {
           status: event.payload.status === 'running' ? 'running' : 'pending',

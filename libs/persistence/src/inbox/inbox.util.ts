@@ -27,6 +27,7 @@ export async function claimInboxEvent(
  * statement: one round trip, atomic without an explicit transaction. The
  * statement must make every row it writes depend on
  * `EXISTS (SELECT 1 FROM inbox_claim)`, which is true only for a new event.
+ * The statement may begin with further CTEs, written as `, name AS (...)`.
  * Its parameters keep their numbers, and the inbox's two follow them.
  * Returns the rows of the statement's RETURNING clause, if it has one.
  */
