@@ -32,6 +32,13 @@ export interface OutboxSource {
    */
   claimSql: string;
   parameters?: unknown[];
+  /**
+   * True when $2 of `claimSql` is a lower bound on `id` (exclusive). The relay
+   * then starts each claim after the last id it claimed, so the index scan
+   * does not walk over the rows it deleted a moment ago, and scans from the
+   * start now and then for rows that committed late with a lower id.
+   */
+  boundedById?: boolean;
 }
 
 export interface OutboxRelayOptions {
@@ -42,6 +49,9 @@ export interface OutboxRelayOptions {
   /** Defaults to the schema's outbox table. */
   source?: OutboxSource;
 }
+
+/** How many claims of a bounded source may pass before one scans from the start again. */
+const FULL_SCAN_EVERY = 50;
 
 interface OutboxRow {
   id: string;
@@ -81,6 +91,9 @@ export class OutboxRelay {
   private readonly lockName: string;
   private running = false;
   private activeHolds = 0;
+  /** Claims of a bounded source start after this id; '0' scans from the start. */
+  private scanAfterId = '0';
+  private claimsSinceFullScan = 0;
   private loop?: Promise<void>;
   private wakeUp?: () => void;
 
@@ -157,6 +170,8 @@ export class OutboxRelay {
 
   /** Publishes batches until the relay stops; throws on the first failure after rolling back every open batch. */
   private async publishWhileRunning(): Promise<void> {
+    // A rolled-back batch returns its rows below the last claimed id, so a new leader term scans from the start.
+    this.scanAfterId = '0';
     let inFlight: Promise<void> | undefined;
     while (this.running) {
       const next = this.activeHolds > 0 ? undefined : await this.claimBatch();
@@ -201,16 +216,40 @@ export class OutboxRelay {
 
   /** Claims the next batch in a transaction left open; returns undefined when the source has nothing else. */
   private async claimBatch(): Promise<ClaimedBatch | undefined> {
+    const batch = await this.claimOnce();
+    if (batch !== 'retry-from-start') {
+      return batch;
+    }
+    // Nothing after the last claimed id: look once more from the start before going idle.
+    this.scanAfterId = '0';
+    const retried = await this.claimOnce();
+    return retried === 'retry-from-start' ? undefined : retried;
+  }
+
+  private async claimOnce(): Promise<ClaimedBatch | undefined | 'retry-from-start'> {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     await runner.startTransaction();
     try {
-      const rows = await queryRows<OutboxRow>(runner, this.source.claimSql, [this.options.batchSize, ...(this.source.parameters ?? [])]);
+      const bounded = this.source.boundedById === true;
+      // Every FULL_SCAN_EVERY claims, and before the relay goes idle, a claim scans from the start.
+      this.claimsSinceFullScan += 1;
+      if (this.claimsSinceFullScan >= FULL_SCAN_EVERY) {
+        this.scanAfterId = '0';
+      }
+      if (this.scanAfterId === '0') {
+        this.claimsSinceFullScan = 0;
+      }
+      const parameters = bounded ? [this.options.batchSize, this.scanAfterId] : [this.options.batchSize, ...(this.source.parameters ?? [])];
+      const rows = await queryRows<OutboxRow>(runner, this.source.claimSql, parameters);
       if (rows.length === 0) {
         await rollback({ runner, rows });
-        return undefined;
+        return bounded && this.scanAfterId !== '0' ? 'retry-from-start' : undefined;
       }
       rows.sort((left, right) => Number(left.id) - Number(right.id));
+      if (bounded) {
+        this.scanAfterId = rows[rows.length - 1].id;
+      }
       return { runner, rows };
     } catch (error) {
       await rollback({ runner, rows: [] });
@@ -234,8 +273,9 @@ function outboxTableSource(schema: string): OutboxSource {
   return {
     name: 'outbox',
     claimSql: `DELETE FROM ${schema}.outbox WHERE id IN (
-                      SELECT id FROM ${schema}.outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+                      SELECT id FROM ${schema}.outbox WHERE id > $2::bigint ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
                RETURNING id, topic, message_key, headers, payload::text AS payload`,
+    boundedById: true,
   };
 }
 
