@@ -137,7 +137,6 @@ export class PurgeTrackerHandler {
     );
   }
 
-
   private async recordAcknowledgement(manager: EntityManager, ack: PayloadOf<typeof purgeCompletedV1>): Promise<void> {
     const updated: unknown[] = await manager.query(
       `INSERT INTO executor.purge_areas (request_id, area, status, counts, attempts, error, acknowledged_at)

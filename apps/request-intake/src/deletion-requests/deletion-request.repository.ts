@@ -259,8 +259,8 @@ export class DeletionRequestRepository {
   }
 
   /**
-   * Applies an area's event like `upsertArea`, but only the first time
-   * `consumer` sees `eventId`, recording it in the inbox by the same
+   * Applies an area's event like `upsertArea`, but only when `consumer` has
+   * not handled `eventId` yet, and records it in the inbox by the same
    * statement. One round trip and no explicit transaction.
    */
   async upsertAreaOnce(consumer: string, eventId: string, requestId: string, area: string, update: AreaUpdate): Promise<void> {

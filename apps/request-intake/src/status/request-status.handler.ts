@@ -21,22 +21,26 @@ import { DeletionRequestsService } from '../deletion-requests/deletion-requests.
  */
 export class RequestStatusHandler {
   private readonly logger = new Logger(RequestStatusHandler.name);
+  /** For the events applied in one statement, outside any transaction. */
+  private readonly repository: DeletionRequestRepository;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly consumerName: string,
     private readonly requests: DeletionRequestsService,
-  ) {}
+  ) {
+    this.repository = new DeletionRequestRepository(dataSource.manager);
+  }
 
   register(consumer: EventConsumer): void {
     consumer
       .on(graceElapsedV1, (event) => this.applyGraceElapsed(event))
       // One statement each, with the inbox row: these events come for every request and area.
       .on(purgeStartedV1, (event) =>
-        new DeletionRequestRepository(this.dataSource.manager).markPurgeStartedOnce(this.consumerName, event.eventId, event.payload.requestId, event.payload.areas),
+        this.repository.markPurgeStartedOnce(this.consumerName, event.eventId, event.payload.requestId, event.payload.areas),
       )
       .on(purgeProgressV1, (event) =>
-        new DeletionRequestRepository(this.dataSource.manager).upsertAreaOnce(this.consumerName, event.eventId, event.payload.requestId, event.payload.area, {
+        this.repository.upsertAreaOnce(this.consumerName, event.eventId, event.payload.requestId, event.payload.area, {
           status: event.payload.status === 'running' ? 'running' : 'pending',
           attempts: event.payload.attempt,
           error: event.payload.error,
@@ -44,7 +48,7 @@ export class RequestStatusHandler {
         }),
       )
       .on(purgeCompletedV1, (event) =>
-        new DeletionRequestRepository(this.dataSource.manager).upsertAreaOnce(this.consumerName, event.eventId, event.payload.requestId, event.payload.area, {
+        this.repository.upsertAreaOnce(this.consumerName, event.eventId, event.payload.requestId, event.payload.area, {
           status: event.payload.status,
           attempts: event.payload.attempt,
           counts: event.payload.counts,

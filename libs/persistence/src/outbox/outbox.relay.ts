@@ -33,10 +33,10 @@ export interface OutboxSource {
   claimSql: string;
   parameters?: unknown[];
   /**
-   * True when $2 of `claimSql` is a lower bound on `id` (exclusive). The relay
+   * True when $2 of `claimSql` is an exclusive lower bound on `id`. The relay
    * then starts each claim after the last id it claimed, so the index scan
-   * does not walk over the rows it deleted a moment ago, and scans from the
-   * start now and then for rows that committed late with a lower id.
+   * skips the rows it deleted a moment ago. Now and then it scans from the
+   * start, for rows that committed late with a lower id.
    */
   boundedById?: boolean;
 }
