@@ -5,3 +5,5 @@ export * from './outbox/outbox.relay';
 export * from './inbox/inbox.util';
 export * from './delete-criteria.guard';
 export * from './query-rows.util';
+export * from './statements/one-statement';
+export * from './statements/prepared-query';

@@ -1,4 +1,4 @@
-import { queryRows, runOnceForEvent } from '@deletion/persistence';
+import { WriteStatement, queryRows, runOnceForEvent, runWritesAsOneStatement } from '@deletion/persistence';
 import { AreaStatus, DeletionKind, PurgeScope, RequestStatus } from '@deletion/contracts';
 import { EntityManager } from 'typeorm';
 import { AreaProgressView, DeletionRequestView } from './deletion-request.view';
@@ -117,28 +117,17 @@ function areaUpsertParameters(requestId: string, area: string, update: AreaUpdat
   ];
 }
 
-const SELECT_REQUEST = `
-  SELECT r.*, w.slug AS workspace_slug FROM intake.deletion_requests r
-    LEFT JOIN intake.workspaces w ON w.id = r.workspace_id`;
-
-/** Reads and writes deletion requests, their per-area progress and their audit trail, always in the caller's transaction. */
-export class DeletionRequestRepository {
-  constructor(private readonly manager: EntityManager) {}
-
-  /** Inserts a new request and the first entry of its audit trail in one statement. */
-  async insert(request: NewDeletionRequest, audit: Omit<AuditEntry, 'requestId'>): Promise<void> {
-    await this.manager.query(
-      `WITH request AS (
-         INSERT INTO intake.deletion_requests
-           (id, kind, status, workspace_id, requested_by, scope, reason, ticket, created_at, grace_ends_at, deadline, due_at, completed_at, receipt)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::timestamptz, $10, $11,
-                 CASE WHEN $3::text = 'due' THEN $9::timestamptz END,
-                 CASE WHEN $3::text = 'completed' THEN $9::timestamptz END,
-                 CASE WHEN $3::text = 'completed' THEN '[]'::jsonb END)
-         RETURNING id)
-       INSERT INTO intake.audit_events (request_id, actor, action, reason, ticket, details)
-       SELECT id, $12, $13, $14, $15, $16 FROM request`,
-      [
+/** The INSERTs of a new request and the first entry of its audit trail, to run as one statement. */
+export function insertRequestStatements(request: NewDeletionRequest, audit: Omit<AuditEntry, 'requestId'>): WriteStatement[] {
+  return [
+    {
+      sql: `INSERT INTO intake.deletion_requests
+              (id, kind, status, workspace_id, requested_by, scope, reason, ticket, created_at, grace_ends_at, deadline, due_at, completed_at, receipt)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::timestamptz, $10, $11,
+                    CASE WHEN $3::text = 'due' THEN $9::timestamptz END,
+                    CASE WHEN $3::text = 'completed' THEN $9::timestamptz END,
+                    CASE WHEN $3::text = 'completed' THEN '[]'::jsonb END)`,
+      parameters: [
         request.id,
         request.kind,
         request.status,
@@ -150,13 +139,26 @@ export class DeletionRequestRepository {
         request.createdAt,
         request.graceEndsAt,
         request.deadline,
-        audit.actor,
-        audit.action,
-        audit.reason ?? null,
-        audit.ticket ?? null,
-        JSON.stringify(audit.details ?? {}),
       ],
-    );
+    },
+    {
+      sql: `INSERT INTO intake.audit_events (request_id, actor, action, reason, ticket, details) VALUES ($1, $2, $3, $4, $5, $6)`,
+      parameters: [request.id, audit.actor, audit.action, audit.reason ?? null, audit.ticket ?? null, JSON.stringify(audit.details ?? {})],
+    },
+  ];
+}
+
+const SELECT_REQUEST = `
+  SELECT r.*, w.slug AS workspace_slug FROM intake.deletion_requests r
+    LEFT JOIN intake.workspaces w ON w.id = r.workspace_id`;
+
+/** Reads and writes deletion requests, their per-area progress and their audit trail, always in the caller's transaction. */
+export class DeletionRequestRepository {
+  constructor(private readonly manager: EntityManager) {}
+
+  /** Inserts a new request and the first entry of its audit trail in one statement. */
+  async insert(request: NewDeletionRequest, audit: Omit<AuditEntry, 'requestId'>): Promise<void> {
+    await runWritesAsOneStatement(this.manager, insertRequestStatements(request, audit));
   }
 
   async find(id: string, options: { lock?: boolean } = {}): Promise<DeletionRequestRow | null> {

@@ -1,17 +1,17 @@
 import { KINDS_WITH_GRACE_PERIOD, deletionCancelledV1, deletionRequestedV1, purgeDueV1, purgeRetryRequestedV1 } from '@deletion/contracts';
-import { OutboxEvent, OutboxWriter } from '@deletion/persistence';
+import { OutboxEvent, OutboxWriter, WriteStatement, runWritesAsOneStatement } from '@deletion/persistence';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { Caller } from '../auth/caller';
 import { DirectoryRepository } from '../directory/directory.repository';
 import { INTAKE_CONFIG, IntakeConfig } from '../intake.config';
-import { IdempotencyStore, IdempotentResult, hashRequestBody } from '../idempotency/idempotency.store';
+import { IdempotencyStore, IdempotentResult, hashRequestBody, saveIdempotencyKeyStatement } from '../idempotency/idempotency.store';
 import { ProblemException, problems } from '../problem/problem.exception';
 import { INTAKE_DATA_SOURCE, INTAKE_OUTBOX } from '../runtime.tokens';
 import { findVisibleRequest, requireAdminOrOperator } from './deletion-request-access';
 import { CancelDeletionRequestBody, CreateDeletionRequestBody, ListDeletionRequestsQuery } from './deletion-request.schemas';
-import { DeletionRequestRepository, DeletionRequestRow, buildRequestView } from './deletion-request.repository';
+import { DeletionRequestRepository, DeletionRequestRow, buildRequestView, insertRequestStatements } from './deletion-request.repository';
 import { AuditEventView, DeletionRequestPage, DeletionRequestView } from './deletion-request.view';
 import { decodeCursor, encodeCursor } from './request-cursor.util';
 import { computeRequestSchedule } from './request-schedule.util';
@@ -30,7 +30,8 @@ const UNIQUE_VIOLATION = '23505';
 
 /**
  * Accepts, shows and cancels deletion requests. Every state change is
- * committed with its audit entry and the event it publishes, in one transaction.
+ * committed with its audit entry and the events it publishes, in one
+ * transaction or one statement.
  */
 @Injectable()
 export class DeletionRequestsService {
@@ -43,20 +44,46 @@ export class DeletionRequestsService {
     @Inject(SuppressionsService) private readonly suppressions: SuppressionsService,
   ) {}
 
+  /**
+   * Accepts a request. Its reads run on their own and its writes (the
+   * request, its audit entry, its events and the Idempotency-Key) as one
+   * statement; unique indexes settle a race with a concurrent request, as
+   * `runIdempotent` describes. A suppression change reads back the subjects
+   * it changed, so such a plan is stored in a transaction.
+   */
   async create(caller: Caller, body: RequestBody, idempotencyKey?: string): Promise<IdempotentResult<DeletionRequestView>> {
-    const result = await this.runIdempotent(caller, idempotencyKey, 'POST /v1/deletion-requests', body, 202, (manager) =>
-      this.createInTransaction(manager, caller, body),
-    );
+    const operation = 'POST /v1/deletion-requests';
+    const requestHash = hashRequestBody(operation, body);
+    const result = await this.runAgainAfterConflict(operation, idempotencyKey, async (): Promise<IdempotentResult<DeletionRequestView>> => {
+      const manager = this.dataSource.manager;
+      if (idempotencyKey) {
+        const replay = await new IdempotencyStore(manager).findReplay<DeletionRequestView>(caller.accountId, idempotencyKey, operation, requestHash, { lock: false });
+        if (replay !== undefined) {
+          return { value: replay, replayed: true };
+        }
+      }
+      const plan = await this.plan(manager, caller, body);
+      if (plan.suppression) {
+        return this.dataSource.transaction(async (transaction) => {
+          const value = await this.storeRequest(transaction, caller.accountId, plan);
+          if (idempotencyKey) {
+            await new IdempotencyStore(transaction).save(caller.accountId, idempotencyKey, operation, requestHash, 202, value);
+          }
+          return { value, replayed: false };
+        });
+      }
+      const prepared = await this.prepareRequest(manager, caller.accountId, plan);
+      const writes = idempotencyKey
+        ? [...prepared.writes, saveIdempotencyKeyStatement(caller.accountId, idempotencyKey, operation, requestHash, 202, prepared.view)]
+        : prepared.writes;
+      await runWritesAsOneStatement(manager, writes);
+      return { value: prepared.view, replayed: false };
+    });
     if (!result.replayed) {
       const view = result.value;
       this.logger.log(`request ${view.id}: ${view.kind} deletion of workspace ${view.workspaceId} accepted (${view.status})`);
     }
     return result;
-  }
-
-  private async createInTransaction(manager: EntityManager, caller: Caller, body: RequestBody): Promise<DeletionRequestView> {
-    const plan = await this.plan(manager, caller, body);
-    return this.storeRequest(manager, caller.accountId, plan);
   }
 
   private plan(manager: EntityManager, caller: Caller, body: RequestBody): Promise<RequestPlan> {
@@ -75,16 +102,29 @@ export class DeletionRequestsService {
 
   /**
    * Stores a planned request with its audit entry, its suppression change and
-   * the events it publishes, in the caller's transaction. Kinds with a grace
-   * period start `scheduled`, other purges `due` (publishing `purge.due` at
-   * once), and a pure suppression change is `completed` on the spot.
+   * the events it publishes, in the caller's transaction.
    */
   async storeRequest(manager: EntityManager, requestedBy: string, plan: RequestPlan): Promise<DeletionRequestView> {
-    const requests = new DeletionRequestRepository(manager);
+    const prepared = await this.prepareRequest(manager, requestedBy, plan);
+    await runWritesAsOneStatement(manager, prepared.writes);
+    if (plan.suppression) {
+      await this.suppressions.apply(manager, { requestId: prepared.view.id, workspaceId: plan.workspace.id, actor: requestedBy, ...plan.suppression });
+    }
+    return prepared.view;
+  }
+
+  /**
+   * Reads what storing a planned request needs and builds its writes (the
+   * request, its audit entry and its events) without running them. Kinds
+   * with a grace period start `scheduled`, other purges `due` (publishing
+   * `purge.due` at once), and a pure suppression change is `completed` on
+   * the spot. The suppression change itself is not among the writes.
+   */
+  private async prepareRequest(manager: EntityManager, requestedBy: string, plan: RequestPlan): Promise<{ writes: WriteStatement[]; view: DeletionRequestView }> {
     const { workspace } = plan;
 
     if (KINDS_WITH_GRACE_PERIOD.has(plan.kind)) {
-      const open = await requests.findOpenWorkspacePurge(workspace.id);
+      const open = await new DeletionRequestRepository(manager).findOpenWorkspacePurge(workspace.id);
       if (open) {
         throw problems.conflict(
           'deletion-already-open',
@@ -104,7 +144,7 @@ export class DeletionRequestsService {
       status = 'scheduled';
     }
 
-    await requests.insert(
+    const writes = insertRequestStatements(
       {
         id,
         kind: plan.kind,
@@ -126,9 +166,6 @@ export class DeletionRequestsService {
         details: { ...plan.auditDetails, graceEndsAt: schedule.graceEndsAt?.toISOString() ?? null },
       },
     );
-    if (plan.suppression) {
-      await this.suppressions.apply(manager, { requestId: id, workspaceId: workspace.id, actor: requestedBy, ...plan.suppression });
-    }
 
     const admins = plan.admins ?? (await new DirectoryRepository(manager).listAdmins(workspace.id));
     const events: OutboxEvent[] = [];
@@ -173,8 +210,8 @@ export class DeletionRequestsService {
     if (status === 'due') {
       events.push(purgeDueEvent(row));
     }
-    await this.outbox.addAll(manager, events);
-    return buildRequestView(row, [], new Date());
+    writes.push(this.outbox.insertStatement(events).statement);
+    return { writes, view: buildRequestView(row, [], new Date()) };
   }
 
   async get(caller: Caller, id: string): Promise<DeletionRequestView> {
@@ -320,35 +357,45 @@ export class DeletionRequestsService {
     work: (manager: EntityManager) => Promise<T>,
   ): Promise<IdempotentResult<T>> {
     const requestHash = hashRequestBody(operation, body);
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await this.dataSource.transaction(async (manager) => {
-          const store = new IdempotencyStore(manager);
-          if (idempotencyKey) {
-            const replay = await store.findReplay<T>(caller.accountId, idempotencyKey, operation, requestHash);
-            if (replay !== undefined) {
-              return { value: replay, replayed: true };
-            }
+    return this.runAgainAfterConflict(operation, idempotencyKey, () =>
+      this.dataSource.transaction(async (manager) => {
+        const store = new IdempotencyStore(manager);
+        if (idempotencyKey) {
+          const replay = await store.findReplay<T>(caller.accountId, idempotencyKey, operation, requestHash);
+          if (replay !== undefined) {
+            return { value: replay, replayed: true };
           }
-          const value = await work(manager);
-          if (idempotencyKey) {
-            await store.save(caller.accountId, idempotencyKey, operation, requestHash, status, value);
-          }
-          return { value, replayed: false };
-        });
-      } catch (error) {
-        if (attempt === 1 && (error as { driverError?: { code?: string } }).driverError?.code === UNIQUE_VIOLATION) {
-          this.logger.warn(`${operation}: a concurrent request won a unique index; running it again`);
-          continue;
         }
-        // A retry with the same key can commit between this transaction's
-        // key check and its own reads, which then see the retry's request
-        // as a conflicting one. Running again finds the key and replays.
-        if (attempt === 1 && idempotencyKey && error instanceof ProblemException && error.getStatus() === 409) {
-          continue;
+        const value = await work(manager);
+        if (idempotencyKey) {
+          await store.save(caller.accountId, idempotencyKey, operation, requestHash, status, value);
         }
-        throw error;
+        return { value, replayed: false };
+      }),
+    );
+  }
+
+  /**
+   * Runs `attempt` once more when a concurrent request won a unique index
+   * first (the same key, or an open purge of the same workspace). The second
+   * attempt reads the winner's rows: it replays the winner's response or
+   * reports the conflict.
+   */
+  private async runAgainAfterConflict<T>(operation: string, idempotencyKey: string | undefined, attempt: () => Promise<T>): Promise<T> {
+    try {
+      return await attempt();
+    } catch (error) {
+      if ((error as { driverError?: { code?: string } }).driverError?.code === UNIQUE_VIOLATION) {
+        this.logger.warn(`${operation}: a concurrent request won a unique index; running it again`);
+        return attempt();
       }
+      // A retry with the same key can commit between this attempt's key
+      // check and its own reads, which then see the retry's request as a
+      // conflicting one. Running again finds the key and replays.
+      if (idempotencyKey && error instanceof ProblemException && error.getStatus() === 409) {
+        return attempt();
+      }
+      throw error;
     }
   }
 

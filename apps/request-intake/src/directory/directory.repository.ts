@@ -1,4 +1,5 @@
 import { MembershipRole } from '@deletion/contracts';
+import { queryPrepared } from '@deletion/persistence';
 import { EntityManager } from 'typeorm';
 
 export interface WorkspaceRecord {
@@ -46,19 +47,19 @@ export class DirectoryRepository {
    */
   async findWorkspaceContext(slugOrId: string, callerAccountId: string): Promise<WorkspaceContext | null> {
     const column = UUID_PATTERN.test(slugOrId) ? 'id' : 'slug';
-    const rows: Array<{ id: string; slug: string; name: string; deleted_at: Date | null; caller_role: MembershipRole | null; admins: AccountRecord[] }> =
-      await this.manager.query(
-        `SELECT w.id, w.slug, w.name, w.deleted_at,
-                (SELECT m.role FROM intake.memberships m
-                   JOIN intake.accounts a ON a.id = m.account_id AND a.removed_at IS NULL
-                  WHERE m.workspace_id = w.id AND m.account_id = $2) AS caller_role,
-                COALESCE((SELECT json_agg(json_build_object('id', a.id, 'email', a.email, 'name', a.name, 'platformRoles', a.platform_roles) ORDER BY a.email)
-                            FROM intake.memberships m
-                            JOIN intake.accounts a ON a.id = m.account_id AND a.removed_at IS NULL
-                           WHERE m.workspace_id = w.id AND m.role = 'admin'), '[]') AS admins
-           FROM intake.workspaces w WHERE w.${column} = $1`,
-        [column === 'id' ? slugOrId.toLowerCase() : slugOrId, callerAccountId],
-      );
+    const { rows } = await queryPrepared<{ id: string; slug: string; name: string; deleted_at: Date | null; caller_role: MembershipRole | null; admins: AccountRecord[] }>(
+      this.manager,
+      `SELECT w.id, w.slug, w.name, w.deleted_at,
+              (SELECT m.role FROM intake.memberships m
+                 JOIN intake.accounts a ON a.id = m.account_id AND a.removed_at IS NULL
+                WHERE m.workspace_id = w.id AND m.account_id = $2) AS caller_role,
+              COALESCE((SELECT json_agg(json_build_object('id', a.id, 'email', a.email, 'name', a.name, 'platformRoles', a.platform_roles) ORDER BY a.email)
+                          FROM intake.memberships m
+                          JOIN intake.accounts a ON a.id = m.account_id AND a.removed_at IS NULL
+                         WHERE m.workspace_id = w.id AND m.role = 'admin'), '[]') AS admins
+         FROM intake.workspaces w WHERE w.${column} = $1`,
+      [column === 'id' ? slugOrId.toLowerCase() : slugOrId, callerAccountId],
+    );
     const [row] = rows;
     return row ? { id: row.id, slug: row.slug, name: row.name, deletedAt: row.deleted_at, callerRole: row.caller_role, admins: row.admins } : null;
   }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { WriteStatement, queryPrepared } from '@deletion/persistence';
 import { EntityManager } from 'typeorm';
 import { problems } from '../problem/problem.exception';
 
@@ -50,10 +51,16 @@ function canonicalJson(value: unknown): string {
 export class IdempotencyStore {
   constructor(private readonly manager: EntityManager) {}
 
-  async findReplay<T>(accountId: string, key: string, operation: string, requestHash: string): Promise<T | undefined> {
-    const rows: Array<{ operation: string; request_hash: string; response_body: T }> = await this.manager.query(
+  /**
+   * Returns the stored response for the key, if any. `lock` holds the key's
+   * row to the end of the caller's transaction; without it the unique key
+   * still lets only one of two concurrent requests with the key save.
+   */
+  async findReplay<T>(accountId: string, key: string, operation: string, requestHash: string, options: { lock: boolean } = { lock: true }): Promise<T | undefined> {
+    const { rows } = await queryPrepared<{ operation: string; request_hash: string; response_body: T }>(
+      this.manager,
       `SELECT operation, request_hash, response_body FROM intake.idempotency_keys
-        WHERE account_id = $1 AND idempotency_key = $2 FOR UPDATE`,
+        WHERE account_id = $1 AND idempotency_key = $2${options.lock ? ' FOR UPDATE' : ''}`,
       [accountId, key],
     );
     const [row] = rows;
@@ -70,10 +77,16 @@ export class IdempotencyStore {
   }
 
   async save(accountId: string, key: string, operation: string, requestHash: string, status: number, body: unknown): Promise<void> {
-    await this.manager.query(
-      `INSERT INTO intake.idempotency_keys (account_id, idempotency_key, operation, request_hash, response_status, response_body)
-       VALUES ($1, $2, $3, $4, $5, $6)`,
-      [accountId, key, operation, requestHash, status, JSON.stringify(body)],
-    );
+    const statement = saveIdempotencyKeyStatement(accountId, key, operation, requestHash, status, body);
+    await this.manager.query(statement.sql, statement.parameters);
   }
+}
+
+/** The INSERT that stores a response under its key, for a caller that writes it in one statement with the state change. */
+export function saveIdempotencyKeyStatement(accountId: string, key: string, operation: string, requestHash: string, status: number, body: unknown): WriteStatement {
+  return {
+    sql: `INSERT INTO intake.idempotency_keys (account_id, idempotency_key, operation, request_hash, response_status, response_body)
+          VALUES ($1, $2, $3, $4, $5, $6)`,
+    parameters: [accountId, key, operation, requestHash, status, JSON.stringify(body)],
+  };
 }

@@ -1,6 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { assertSchemaName } from '../data-source.factory';
-import { queryRows } from '../query-rows.util';
+import { queryPrepared } from '../statements/prepared-query';
 
 /**
  * Records that `consumer` handled event `eventId`, inside the handler's
@@ -30,6 +30,7 @@ export async function claimInboxEvent(
  * The statement may begin with further CTEs, written as `, name AS (...)`.
  * Its parameters keep their numbers, and the inbox's two follow them.
  * Returns the rows of the statement's RETURNING clause, if it has one.
+ * The statement is prepared (`queryPrepared`), so its text must be fixed.
  */
 export async function runOnceForEvent<T = unknown>(
   manager: EntityManager,
@@ -41,7 +42,7 @@ export async function runOnceForEvent<T = unknown>(
 ): Promise<T[]> {
   const schema = assertSchemaName(schemaName);
   const consumerParameter = parameters.length + 1;
-  return queryRows<T>(
+  const { rows } = await queryPrepared<T>(
     manager,
     `WITH inbox_claim AS (
        INSERT INTO ${schema}.inbox (consumer, event_id) VALUES ($${consumerParameter}, $${consumerParameter + 1})
@@ -49,4 +50,5 @@ export async function runOnceForEvent<T = unknown>(
      ${statement}`,
     [...parameters, consumer, eventId],
   );
+  return rows;
 }

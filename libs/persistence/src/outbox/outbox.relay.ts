@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { DataSource, QueryRunner } from 'typeorm';
 import { assertSchemaName } from '../data-source.factory';
-import { queryRows } from '../query-rows.util';
+import { queryPrepared } from '../statements/prepared-query';
 
 export interface OutgoingRecord {
   topic: string;
@@ -241,7 +241,7 @@ export class OutboxRelay {
         this.claimsSinceFullScan = 0;
       }
       const parameters = bounded ? [this.options.batchSize, this.scanAfterId] : [this.options.batchSize, ...(this.source.parameters ?? [])];
-      const rows = await queryRows<OutboxRow>(runner, this.source.claimSql, parameters);
+      const { rows } = await queryPrepared<OutboxRow>(runner.manager, this.source.claimSql, parameters);
       if (rows.length === 0) {
         await rollback({ runner, rows });
         return bounded && this.scanAfterId !== '0' ? 'retry-from-start' : undefined;

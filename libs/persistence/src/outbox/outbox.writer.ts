@@ -1,6 +1,7 @@
 import { EventEnvelope, HEADERS, MessageContract, PayloadOf, createEnvelope, topicName } from '@deletion/contracts';
 import { EntityManager } from 'typeorm';
 import { assertSchemaName } from '../data-source.factory';
+import { WriteStatement } from '../statements/one-statement';
 
 export interface OutboxEventInput<TContract extends MessageContract> {
   payload: PayloadOf<TContract>;
@@ -68,6 +69,16 @@ export class OutboxWriter {
     if (events.length === 0) {
       return [];
     }
+    const { statement, envelopes } = this.insertStatement(events);
+    await manager.query(statement.sql, statement.parameters);
+    return envelopes;
+  }
+
+  /**
+   * Builds the INSERT of `addAll` without running it, for a caller that
+   * writes it in one statement with its state change (`runWritesAsOneStatement`).
+   */
+  insertStatement(events: OutboxEvent[]): { statement: WriteStatement; envelopes: EventEnvelope[] } {
     const envelopes = events.map((event) =>
       createEnvelope({
         type: event.contract.type,
@@ -77,18 +88,18 @@ export class OutboxWriter {
         workspaceId: event.workspaceId,
       }),
     );
-    await manager.query(
-      `INSERT INTO ${this.schema}.outbox (topic, message_key, headers, payload)
-       SELECT topic, message_key, headers, payload
-         FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::jsonb[]) WITH ORDINALITY AS event (topic, message_key, headers, payload, position)
-        ORDER BY position`,
-      [
+    const statement = {
+      sql: `INSERT INTO ${this.schema}.outbox (topic, message_key, headers, payload)
+            SELECT topic, message_key, headers, payload
+              FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::jsonb[]) WITH ORDINALITY AS event (topic, message_key, headers, payload, position)
+             ORDER BY position`,
+      parameters: [
         events.map((event) => topicName(this.topicPrefix, event.contract.topic)),
         events.map((event) => event.key),
         events.map((event) => JSON.stringify({ [HEADERS.eventType]: event.contract.type, [HEADERS.schemaVersion]: String(event.contract.version) })),
         envelopes.map((envelope) => JSON.stringify(envelope)),
       ],
-    );
-    return envelopes;
+    };
+    return { statement, envelopes };
   }
 }
