@@ -1,7 +1,7 @@
 import { PayloadOf, PurgeCounts, PurgeError, purgeCompletedV1, purgeDueV1, purgeProgressV1, purgeRetryRequestedV1 } from '@deletion/contracts';
 import { EventConsumer } from '@deletion/kafka';
 import { KafkaPublisher } from '@deletion/kafka';
-import { OutboxRelay, OutboxWriter, assertSchemaName, claimInboxEvent, queryAffectedCount, queryRows, runOnceForEvent } from '@deletion/persistence';
+import { OutboxRelay, OutboxWriter, assertSchemaName, claimInboxEvent, queryAffectedCount, queryRows, runOnceForEvent, runWritesAsOneStatement } from '@deletion/persistence';
 import { Logger } from '@nestjs/common';
 import { Kafka } from 'kafkajs';
 import { DataSource, EntityManager } from 'typeorm';
@@ -210,7 +210,7 @@ export class ProductAreaRunner {
         });
       } else {
         const counts = await area.purge(task.job, { manager: dataSource.manager, attempt: task.attempts });
-        await dataSource.transaction((manager) => this.markSucceeded(manager, task, counts));
+        await this.markSucceeded(dataSource.manager, task, counts);
       }
       this.relay.wake();
     } catch (error) {
@@ -232,15 +232,18 @@ export class ProductAreaRunner {
     }
   }
 
+  /** Marks the task succeeded and writes its acknowledgement, in one statement in the caller's transaction or on its own. */
   private async markSucceeded(manager: EntityManager, task: ClaimedTask, attemptCounts: PurgeCounts): Promise<void> {
     const counts = addCounts(task.counts, attemptCounts);
-    await manager.query(
-      `UPDATE ${this.schema}.purge_tasks
-          SET status = 'succeeded', counts = $2, last_error = NULL, lease_until = NULL, completed_at = now(), updated_at = now()
-        WHERE request_id = $1`,
-      [task.request_id, JSON.stringify(counts)],
-    );
-    await this.acknowledge(manager, task, { status: 'succeeded', counts, error: null });
+    await runWritesAsOneStatement(manager, [
+      {
+        sql: `UPDATE ${this.schema}.purge_tasks
+                 SET status = 'succeeded', counts = $2, last_error = NULL, lease_until = NULL, completed_at = now(), updated_at = now()
+               WHERE request_id = $1`,
+        parameters: [task.request_id, JSON.stringify(counts)],
+      },
+      this.outbox.insertStatement([{ contract: purgeCompletedV1, ...this.acknowledgement(task, { status: 'succeeded', counts, error: null }) }]).statement,
+    ]);
     this.logger.log(`request ${task.request_id}: purge succeeded ${JSON.stringify(counts)}`);
   }
 
@@ -300,7 +303,11 @@ export class ProductAreaRunner {
     task: ClaimedTask,
     result: Pick<PayloadOf<typeof purgeCompletedV1>, 'status' | 'counts' | 'error'>,
   ): Promise<void> {
-    await this.outbox.add(manager, purgeCompletedV1, {
+    await this.outbox.add(manager, purgeCompletedV1, this.acknowledgement(task, result));
+  }
+
+  private acknowledgement(task: ClaimedTask, result: Pick<PayloadOf<typeof purgeCompletedV1>, 'status' | 'counts' | 'error'>) {
+    return {
       key: task.job.workspaceId,
       requestId: task.request_id,
       workspaceId: task.job.workspaceId,
@@ -312,7 +319,7 @@ export class ProductAreaRunner {
         completedAt: new Date().toISOString(),
         ...result,
       },
-    });
+    };
   }
 
   private sleep(ms: number): Promise<void> {
