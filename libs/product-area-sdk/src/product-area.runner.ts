@@ -1,7 +1,7 @@
 import { PayloadOf, PurgeCounts, PurgeError, purgeCompletedV1, purgeDueV1, purgeProgressV1, purgeRetryRequestedV1 } from '@deletion/contracts';
 import { EventConsumer } from '@deletion/kafka';
 import { KafkaPublisher } from '@deletion/kafka';
-import { OutboxRelay, OutboxWriter, assertSchemaName, claimInboxEvent, queryAffectedCount, queryRows, runOnceForEvent, runWritesAsOneStatement } from '@deletion/persistence';
+import { OutboxRelay, OutboxWriter, assertSchemaName, claimInboxEvent, queryAffectedCount, queryPrepared, runOnceForEvent, runWritesAsOneStatement } from '@deletion/persistence';
 import { Logger } from '@nestjs/common';
 import { Kafka } from 'kafkajs';
 import { DataSource, EntityManager } from 'typeorm';
@@ -175,7 +175,8 @@ export class ProductAreaRunner {
 
   private async claimTasks(limit: number): Promise<ClaimedTask[]> {
     return this.options.dataSource.transaction(async (manager) => {
-      const rows = await queryRows<ClaimedTask>(manager,
+      const { rows } = await queryPrepared<ClaimedTask>(
+        manager,
         `UPDATE ${this.schema}.purge_tasks
             SET status = 'running', attempts = attempts + 1, updated_at = now(),
                 lease_until = now() + make_interval(secs => $1::double precision / 1000)

@@ -11,7 +11,7 @@ import {
   purgeStartedV1,
 } from '@deletion/contracts';
 import { EventConsumer } from '@deletion/kafka';
-import { OutboxRelay, OutboxWriter, runOnceForEvent } from '@deletion/persistence';
+import { OutboxRelay, OutboxWriter, queryPrepared, runOnceForEvent, runWritesAsOneStatement } from '@deletion/persistence';
 import { Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 
@@ -65,7 +65,8 @@ export class PurgeTrackerHandler {
       // The request's lock, then the inbox row, in one statement. Later
       // statements take their snapshots after the lock is held, and the
       // inbox insert checks for a conflict against committed rows anyway.
-      const claimed: unknown[] = await manager.query(
+      const { rows: claimed } = await queryPrepared(
+        manager,
         `WITH request_lock AS (SELECT pg_advisory_xact_lock(hashtext($1)))
          INSERT INTO executor.inbox (consumer, event_id) SELECT $2, $3 FROM request_lock
          ON CONFLICT DO NOTHING RETURNING event_id`,
@@ -84,7 +85,8 @@ export class PurgeTrackerHandler {
       status: ARCHIVE_ONLY_KINDS.has(job.kind) && area !== ARCHIVE_AREA ? ('skipped' as const) : ('pending' as const),
     }));
     // The purge and one row per area in one statement; nothing when the purge is tracked already.
-    const inserted: unknown[] = await manager.query(
+    const { rows: inserted } = await queryPrepared(
+      manager,
       `WITH purge AS (
          INSERT INTO executor.purges (request_id, workspace_id, kind, status, deadline) VALUES ($1, $2, $3, 'purging', $4)
          ON CONFLICT (request_id) DO NOTHING RETURNING request_id),
@@ -138,7 +140,8 @@ export class PurgeTrackerHandler {
   }
 
   private async recordAcknowledgement(manager: EntityManager, ack: PayloadOf<typeof purgeCompletedV1>): Promise<void> {
-    const updated: unknown[] = await manager.query(
+    const { rows: updated } = await queryPrepared(
+      manager,
       `INSERT INTO executor.purge_areas (request_id, area, status, counts, attempts, error, acknowledged_at)
        VALUES ($1, $2, $3, $4, $5, $6, now())
        ON CONFLICT (request_id, area) DO UPDATE SET status = EXCLUDED.status, counts = EXCLUDED.counts,
@@ -169,38 +172,51 @@ export class PurgeTrackerHandler {
   }
 
   private async finishIfAllAcknowledged(manager: EntityManager, requestId: string): Promise<void> {
-    const [purge]: PurgeRow[] = await manager.query('SELECT * FROM executor.purges WHERE request_id = $1', [requestId]);
+    // The purge and its areas in one query.
+    const {
+      rows: [purge],
+    } = await queryPrepared<PurgeRow & { areas: AreaRow[] }>(
+      manager,
+      `SELECT p.request_id, p.workspace_id, p.kind, p.status,
+              COALESCE((SELECT json_agg(json_build_object('area', a.area, 'status', a.status, 'counts', a.counts, 'error', a.error) ORDER BY a.area)
+                          FROM executor.purge_areas a WHERE a.request_id = p.request_id), '[]') AS areas
+         FROM executor.purges p WHERE p.request_id = $1`,
+      [requestId],
+    );
     if (!purge || purge.status !== 'purging') {
       return;
     }
-    const areas: AreaRow[] = await manager.query(
-      'SELECT area, status, counts, error FROM executor.purge_areas WHERE request_id = $1 ORDER BY area',
-      [requestId],
-    );
+    const { areas } = purge;
     if (!areas.every((area) => FINAL_AREA_STATUSES.has(area.status))) {
       return;
     }
 
     const outcome = areas.some((area) => area.status === 'failed') ? 'failed' : 'completed';
-    await manager.query(`UPDATE executor.purges SET status = $2, finished_at = now() WHERE request_id = $1`, [requestId, outcome]);
-    await this.outbox.add(manager, deletionCompletedV1, {
-      key: purge.workspace_id,
-      requestId,
-      workspaceId: purge.workspace_id,
-      payload: {
+    const completed = this.outbox.insertStatement([
+      {
+        contract: deletionCompletedV1,
+        key: purge.workspace_id,
         requestId,
         workspaceId: purge.workspace_id,
-        kind: purge.kind,
-        outcome,
-        receipt: areas.map((area) => ({
-          area: area.area,
-          status: area.status as 'succeeded' | 'failed' | 'skipped',
-          counts: area.counts,
-          error: area.error?.message ?? null,
-        })),
-        completedAt: new Date().toISOString(),
+        payload: {
+          requestId,
+          workspaceId: purge.workspace_id,
+          kind: purge.kind,
+          outcome,
+          receipt: areas.map((area) => ({
+            area: area.area,
+            status: area.status as 'succeeded' | 'failed' | 'skipped',
+            counts: area.counts,
+            error: area.error?.message ?? null,
+          })),
+          completedAt: new Date().toISOString(),
+        },
       },
-    });
+    ]).statement;
+    await runWritesAsOneStatement(manager, [
+      { sql: `UPDATE executor.purges SET status = $2, finished_at = now() WHERE request_id = $1`, parameters: [requestId, outcome] },
+      completed,
+    ]);
     this.logger.log(`request ${requestId}: purge ${outcome}`);
   }
 }

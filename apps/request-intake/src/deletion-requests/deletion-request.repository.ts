@@ -117,7 +117,7 @@ function areaUpsertParameters(requestId: string, area: string, update: AreaUpdat
   ];
 }
 
-/** The INSERTs of a new request and the first entry of its audit trail, to run as one statement. */
+/** Builds the INSERTs of a new request and the first entry of its audit trail, to run as one statement. */
 export function insertRequestStatements(request: NewDeletionRequest, audit: Omit<AuditEntry, 'requestId'>): WriteStatement[] {
   return [
     {
@@ -206,13 +206,25 @@ export class DeletionRequestRepository {
     return current?.status === 'scheduled' ? 'grace-not-ended' : 'not-scheduled';
   }
 
-  async markFinished(id: string, outcome: 'completed' | 'failed', completedAt: string, receipt: unknown): Promise<boolean> {
-    const rows = await queryRows<unknown>(this.manager,
-      `UPDATE intake.deletion_requests SET status = $2, completed_at = $3, receipt = $4, updated_at = now()
-        WHERE id = $1 AND status IN ('due', 'purging') RETURNING id`,
+  /**
+   * Records a request's outcome once per event: its status, completion time
+   * and receipt, and the audit entry, in one statement with the inbox row.
+   * Only a request that is still due or purging changes.
+   */
+  async markFinishedOnce(consumer: string, eventId: string, id: string, outcome: 'completed' | 'failed', completedAt: string, receipt: unknown): Promise<void> {
+    await runOnceForEvent(
+      this.manager,
+      'intake',
+      consumer,
+      eventId,
+      `, finished AS (
+         UPDATE intake.deletion_requests SET status = $2, completed_at = $3, receipt = $4, updated_at = now()
+          WHERE id = $1 AND status IN ('due', 'purging') AND EXISTS (SELECT 1 FROM inbox_claim)
+          RETURNING id)
+       INSERT INTO intake.audit_events (request_id, actor, action, details)
+       SELECT id, 'system:purge-executor', $2, jsonb_build_object('receipt', $4::jsonb) FROM finished`,
       [id, outcome, completedAt, JSON.stringify(receipt)],
     );
-    return rows.length === 1;
   }
 
   /** Moves a failed request back to `purging` and its failed areas back to `pending`, for a retry. */

@@ -9,7 +9,7 @@ import {
 import { EventConsumer } from '@deletion/kafka';
 import { claimInboxEvent } from '@deletion/persistence';
 import { Logger } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { completeAccountDeletions } from '../accounts/account-deletions.repository';
 import { DeletionRequestRepository } from '../deletion-requests/deletion-request.repository';
 import { DeletionRequestsService } from '../deletion-requests/deletion-requests.service';
@@ -56,15 +56,25 @@ export class RequestStatusHandler {
           nextAttemptAt: null,
         }),
       )
-      .on(deletionCompletedV1, (event) =>
-        this.once(event, async (repository, manager) => {
-          const { requestId, outcome, receipt, completedAt } = event.payload;
-          if (await repository.markFinished(requestId, outcome, completedAt, receipt)) {
-            await repository.appendAudit({ requestId, actor: 'system:purge-executor', action: outcome, details: { receipt } });
-            await completeAccountDeletions(manager, requestId);
-          }
-        }),
-      );
+      .on(deletionCompletedV1, async (event) => {
+        const { requestId, outcome, receipt, completedAt } = event.payload;
+        await this.repository.markFinishedOnce(this.consumerName, event.eventId, requestId, outcome, completedAt, receipt);
+        // Runs on duplicates too, so a crash right after the statement above cannot leave an account deletion pending.
+        if (outcome === 'completed') {
+          await this.completeWaitingAccountDeletions(requestId);
+        }
+      });
+  }
+
+  /** Completes the account deletions that waited for this request, in a transaction only when one exists. */
+  private async completeWaitingAccountDeletions(requestId: string): Promise<void> {
+    const waiting: unknown[] = await this.dataSource.query(
+      `SELECT 1 FROM intake.account_deletions WHERE status = 'pending' AND $1 = ANY(request_ids) LIMIT 1`,
+      [requestId],
+    );
+    if (waiting.length > 0) {
+      await this.dataSource.transaction((manager) => completeAccountDeletions(manager, requestId));
+    }
   }
 
   private async applyGraceElapsed(event: EventEnvelope<{ requestId: string }>): Promise<void> {
@@ -82,14 +92,4 @@ export class RequestStatusHandler {
     this.logger.log(`request ${event.payload.requestId}: grace period ended -> ${outcome}`);
   }
 
-  private async once(
-    event: EventEnvelope<unknown>,
-    apply: (repository: DeletionRequestRepository, manager: EntityManager) => Promise<void>,
-  ): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
-      if (await claimInboxEvent(manager, 'intake', this.consumerName, event.eventId)) {
-        await apply(new DeletionRequestRepository(manager), manager);
-      }
-    });
-  }
 }

@@ -2,6 +2,7 @@ import { EventEnvelope, HEADERS, MessageContract, PayloadOf, createEnvelope, top
 import { EntityManager } from 'typeorm';
 import { assertSchemaName } from '../data-source.factory';
 import { WriteStatement } from '../statements/one-statement';
+import { queryPrepared } from '../statements/prepared-query';
 
 export interface OutboxEventInput<TContract extends MessageContract> {
   payload: PayloadOf<TContract>;
@@ -45,7 +46,8 @@ export class OutboxWriter {
     });
     const headers = { [HEADERS.eventType]: contract.type, [HEADERS.schemaVersion]: String(contract.version) };
 
-    await manager.query(
+    await queryPrepared(
+      manager,
       `INSERT INTO ${this.schema}.outbox (topic, message_key, headers, payload) VALUES ($1, $2, $3, $4)`,
       [topicName(this.topicPrefix, contract.topic), input.key, JSON.stringify(headers), JSON.stringify(envelope)],
     );
@@ -70,7 +72,7 @@ export class OutboxWriter {
       return [];
     }
     const { statement, envelopes } = this.insertStatement(events);
-    await manager.query(statement.sql, statement.parameters);
+    await queryPrepared(manager, statement.sql, statement.parameters);
     return envelopes;
   }
 
