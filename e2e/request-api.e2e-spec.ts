@@ -212,4 +212,21 @@ describe('deletion request API', () => {
       expect(await response.json()).toEqual({ status: 'ok', checks: { database: { status: 'ok' }, kafka: { status: 'ok' } } });
     });
   });
+
+  // Last, because it adds a request that the listing tests above would count.
+  it('replays an end-user deletion retry by its Idempotency-Key', async () => {
+    // Nothing in planning conflicts here, so the key's unique index is what finds the retry.
+    const ada = client('ada@acme.test');
+    const body = { kind: 'user', workspace: 'acme', regulation: 'delete', subjectType: 'userId', subjects: ['user-retried'] };
+    const before = await requestCount();
+    const first = await ada.post('/v1/deletion-requests', body, { 'Idempotency-Key': 'user-retry' });
+    const again = await ada.post('/v1/deletion-requests', body, { 'Idempotency-Key': 'user-retry' });
+
+    expect(first.status).toBe(202);
+    expect(again.status).toBe(202);
+    expect(again.body).toEqual(first.body);
+    expect(await requestCount()).toBe(before + 1);
+    const audit = await env.query('SELECT 1 FROM intake.audit_events WHERE request_id = $1', [first.body.id]);
+    expect(audit).toHaveLength(1);
+  });
 });

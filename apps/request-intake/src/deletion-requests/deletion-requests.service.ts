@@ -45,45 +45,57 @@ export class DeletionRequestsService {
   ) {}
 
   /**
-   * Accepts a request. Its reads run on their own and its writes (the
-   * request, its audit entry, its events and the Idempotency-Key) as one
-   * statement; unique indexes settle a race with a concurrent request, as
-   * `runIdempotent` describes. A suppression change reads back the subjects
-   * it changed, so such a plan is stored in a transaction.
+   * Accepts a request in two round trips: the workspace read, then its
+   * writes (the request, its audit entry, its events and the
+   * Idempotency-Key) as one statement. The key is looked up only when the
+   * attempt fails: a stored key makes the write fail on its unique index,
+   * and a repeated request can also fail planning (its first attempt opened
+   * the purge it now conflicts with). Either way the stored response is
+   * replayed. A suppression change reads back the subjects it changed, so
+   * such a plan is stored in a transaction.
    */
   async create(caller: Caller, body: RequestBody, idempotencyKey?: string): Promise<IdempotentResult<DeletionRequestView>> {
     const operation = 'POST /v1/deletion-requests';
     const requestHash = hashRequestBody(operation, body);
     const result = await this.runAgainAfterConflict(operation, idempotencyKey, async (): Promise<IdempotentResult<DeletionRequestView>> => {
-      const manager = this.dataSource.manager;
-      if (idempotencyKey) {
-        const replay = await new IdempotencyStore(manager).findReplay<DeletionRequestView>(caller.accountId, idempotencyKey, operation, requestHash, { lock: false });
-        if (replay !== undefined) {
-          return { value: replay, replayed: true };
-        }
-      }
-      const plan = await this.plan(manager, caller, body);
-      if (plan.suppression) {
-        return this.dataSource.transaction(async (transaction) => {
-          const value = await this.storeRequest(transaction, caller.accountId, plan);
-          if (idempotencyKey) {
-            await new IdempotencyStore(transaction).save(caller.accountId, idempotencyKey, operation, requestHash, 202, value);
+      try {
+        return { value: await this.accept(caller, body, idempotencyKey ? { key: idempotencyKey, operation, requestHash } : undefined), replayed: false };
+      } catch (error) {
+        if (idempotencyKey && (isUniqueViolation(error) || error instanceof ProblemException)) {
+          const store = new IdempotencyStore(this.dataSource.manager);
+          const replay = await store.findReplay<DeletionRequestView>(caller.accountId, idempotencyKey, operation, requestHash, { lock: false });
+          if (replay !== undefined) {
+            return { value: replay, replayed: true };
           }
-          return { value, replayed: false };
-        });
+        }
+        throw error;
       }
-      const prepared = await this.prepareRequest(manager, caller.accountId, plan);
-      const writes = idempotencyKey
-        ? [...prepared.writes, saveIdempotencyKeyStatement(caller.accountId, idempotencyKey, operation, requestHash, 202, prepared.view)]
-        : prepared.writes;
-      await runWritesAsOneStatement(manager, writes);
-      return { value: prepared.view, replayed: false };
     });
     if (!result.replayed) {
       const view = result.value;
       this.logger.log(`request ${view.id}: ${view.kind} deletion of workspace ${view.workspaceId} accepted (${view.status})`);
     }
     return result;
+  }
+
+  private async accept(caller: Caller, body: RequestBody, idempotency?: { key: string; operation: string; requestHash: string }): Promise<DeletionRequestView> {
+    const manager = this.dataSource.manager;
+    const plan = await this.plan(manager, caller, body);
+    if (plan.suppression) {
+      return this.dataSource.transaction(async (transaction) => {
+        const value = await this.storeRequest(transaction, caller.accountId, plan);
+        if (idempotency) {
+          await new IdempotencyStore(transaction).save(caller.accountId, idempotency.key, idempotency.operation, idempotency.requestHash, 202, value);
+        }
+        return value;
+      });
+    }
+    const prepared = await this.prepareRequest(manager, caller.accountId, plan);
+    const writes = idempotency
+      ? [...prepared.writes, saveIdempotencyKeyStatement(caller.accountId, idempotency.key, idempotency.operation, idempotency.requestHash, 202, prepared.view)]
+      : prepared.writes;
+    await runWritesAsOneStatement(manager, writes);
+    return prepared.view;
   }
 
   private plan(manager: EntityManager, caller: Caller, body: RequestBody): Promise<RequestPlan> {
@@ -385,7 +397,7 @@ export class DeletionRequestsService {
     try {
       return await attempt();
     } catch (error) {
-      if ((error as { driverError?: { code?: string } }).driverError?.code === UNIQUE_VIOLATION) {
+      if (isUniqueViolation(error)) {
         this.logger.warn(`${operation}: a concurrent request won a unique index; running it again`);
         return attempt();
       }
@@ -430,4 +442,8 @@ function purgeDueEvent(row: DeletionRequestRow): OutboxEvent {
     workspaceId: row.workspace_id,
     payload: { requestId: row.id, kind: row.kind, workspaceId: row.workspace_id, scope: row.scope, deadline: row.deadline.toISOString() },
   };
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return (error as { driverError?: { code?: string } }).driverError?.code === UNIQUE_VIOLATION;
 }
