@@ -98,4 +98,27 @@ describe('OutboxRelay on PostgreSQL and Kafka', () => {
     await waitFor(async () => published().length === 11, { description: 'the held events' });
     expect(published().slice(8)).toEqual(['f', 'g', 'h']);
   });
+
+  it('claims more at once while a backlog lasts, keeping the order', async () => {
+    relay.hold();
+    const backlog = Array.from({ length: 40 }, (_, index) => `backlog-${index}`);
+    await dataSource.query(
+      `INSERT INTO relay_spec.outbox (topic, message_key, headers, payload) SELECT $1, 'key', '{}', jsonb_build_object('value', value) FROM unnest($2::text[]) AS value`,
+      [topic(), backlog],
+    );
+    const batches: number[] = [];
+    const publish = publisher.publish.bind(publisher);
+    publisher.publish = async (records) => {
+      batches.push(records.length);
+      return publish(records);
+    };
+
+    relay.release();
+    await waitFor(async () => published().length === 51, { description: 'the backlog' });
+
+    expect(published().slice(11)).toEqual(backlog);
+    // Batches of 2 would take 20 publishes; claims double up to 4 batch sizes (8 events).
+    expect(Math.max(...batches)).toBe(8);
+    expect(batches.length).toBeLessThan(10);
+  });
 });

@@ -59,6 +59,9 @@ export interface OutboxRelayOptions {
   source?: OutboxSource;
 }
 
+/** How many batch sizes one claim may grow to while a backlog lasts. */
+const MAX_CLAIM_GROWTH = 4;
+
 /** How many claims of a bounded source may pass before one scans from the start again. */
 const FULL_SCAN_EVERY = 50;
 
@@ -103,6 +106,7 @@ export class OutboxRelay {
   /** Claims of a bounded source start after this id; '0' scans from the start. */
   private scanAfterId = '0';
   private claimsSinceFullScan = 0;
+  private claimSize: number;
   private loop?: Promise<void>;
   private wakeUp?: () => void;
 
@@ -111,6 +115,7 @@ export class OutboxRelay {
     private readonly publisher: RecordPublisher,
     private readonly options: OutboxRelayOptions,
   ) {
+    this.claimSize = options.batchSize;
     this.schema = assertSchemaName(options.schema);
     this.source = options.source ?? outboxTableSource(this.schema);
     this.lockName = options.source ? `outbox:${this.schema}:${this.source.name}` : `outbox:${this.schema}`;
@@ -179,8 +184,10 @@ export class OutboxRelay {
 
   /** Publishes batches until the relay stops; throws on the first failure after rolling back every open batch. */
   private async publishWhileRunning(): Promise<void> {
-    // A rolled-back batch returns its rows below the last claimed id, so a new leader term scans from the start.
+    // A rolled-back batch returns its rows below the last claimed id, so a new leader term scans from the start,
+    // with claims of one batch: a grown claim may be what the broker rejected.
     this.scanAfterId = '0';
+    this.claimSize = this.options.batchSize;
     let inFlight: Promise<void> | undefined;
     while (this.running) {
       const next = this.activeHolds > 0 ? undefined : await this.claimBatch();
@@ -249,12 +256,14 @@ export class OutboxRelay {
       if (this.scanAfterId === '0') {
         this.claimsSinceFullScan = 0;
       }
-      const parameters = bounded ? [this.options.batchSize, this.scanAfterId] : [this.options.batchSize, ...(this.source.parameters ?? [])];
+      const parameters = bounded ? [this.claimSize, this.scanAfterId] : [this.claimSize, ...(this.source.parameters ?? [])];
       const { rows } = await queryPrepared<OutboxRow>(runner.manager, this.source.claimSql, parameters);
       if (rows.length === 0) {
         await rollback({ runner, rows });
         return bounded && this.scanAfterId !== '0' ? 'retry-from-start' : undefined;
       }
+      // A full claim means a backlog: claim more at once, up to MAX_CLAIM_GROWTH batches.
+      this.claimSize = rows.length >= this.claimSize ? Math.min(this.claimSize * 2, this.options.batchSize * MAX_CLAIM_GROWTH) : this.options.batchSize;
       rows.sort((left, right) => Number(left.id) - Number(right.id));
       if (bounded) {
         this.scanAfterId = rows[rows.length - 1].id;
