@@ -44,7 +44,7 @@ describe('runWritesAsOneStatement and queryPrepared on PostgreSQL', () => {
     await env.dispose();
   });
 
-  it('writes a parent and its children in one statement, each with its own parameters', async () => {
+  it('writes a parent and its children at once', async () => {
     await runWritesAsOneStatement(dataSource.manager, [parent('p1', 'first'), child('p1', 1, 'one'), child('p1', 2, 'two')]);
 
     expect(await rows(`SELECT id, label FROM statement_spec.parents WHERE id = 'p1'`)).toEqual([{ id: 'p1', label: 'first' }]);
@@ -54,7 +54,7 @@ describe('runWritesAsOneStatement and queryPrepared on PostgreSQL', () => {
     ]);
   });
 
-  it('writes nothing when one of the writes fails', async () => {
+  it('writes nothing when one write fails', async () => {
     await runWritesAsOneStatement(dataSource.manager, [parent('p2', 'second')]);
 
     // The second parent repeats a primary key: the first parent and the child must not stay behind.
@@ -66,14 +66,14 @@ describe('runWritesAsOneStatement and queryPrepared on PostgreSQL', () => {
     expect(await rows(`SELECT note FROM statement_spec.children WHERE parent_id = 'p3'`)).toEqual([]);
   });
 
-  it('refuses a write with a WITH clause of its own and runs none of them', async () => {
+  it('rejects a write with its own WITH', async () => {
     const nested: WriteStatement = { sql: 'WITH x AS (SELECT 1) INSERT INTO statement_spec.parents (id, label) SELECT $1, $2 FROM x', parameters: ['p4', 'x'] };
 
     await expect(runWritesAsOneStatement(dataSource.manager, [parent('p5', 'fifth'), nested])).rejects.toThrow(/write 2 of 2 has its own WITH clause/);
     expect(await rows(`SELECT id FROM statement_spec.parents WHERE id IN ('p4', 'p5')`)).toEqual([]);
   });
 
-  it('runs a prepared statement in the transaction that asks for it', async () => {
+  it('prepares inside the calling transaction', async () => {
     const insert = 'INSERT INTO statement_spec.parents (id, label) VALUES ($1, $2) RETURNING id';
 
     await expect(
@@ -88,7 +88,7 @@ describe('runWritesAsOneStatement and queryPrepared on PostgreSQL', () => {
     expect(await rows(`SELECT id FROM statement_spec.parents WHERE id IN ('p6', 'p7') ORDER BY id`)).toEqual([{ id: 'p7' }]);
   });
 
-  it('reports a failed prepared statement as TypeORM does, with the driver error code', async () => {
+  it('reports failures as QueryFailedError', async () => {
     const insert = 'INSERT INTO statement_spec.parents (id, label) VALUES ($1, $2)';
     await queryPrepared(dataSource.manager, insert, ['p8', 'first']);
 
