@@ -1,4 +1,4 @@
-import { WriteStatement, queryRows, runOnceForEvent, runWritesAsOneStatement } from '@deletion/persistence';
+import { WriteStatement, queryRows, runOnceForEvent } from '@deletion/persistence';
 import { AreaStatus, DeletionKind, PurgeScope, RequestStatus } from '@deletion/contracts';
 import { EntityManager } from 'typeorm';
 import { AreaProgressView, DeletionRequestView } from './deletion-request.view';
@@ -85,15 +85,14 @@ export interface AreaUpdate {
 }
 
 /**
- * Upserts one area's state of a request when `condition` holds. A succeeded
- * or skipped area is final: a duplicate or late acknowledgement never
- * changes its counts. A failed area changes only to another final result,
- * never back to a late interim state.
+ * Statement that upserts one area's state of a request for a new event (see
+ * `runOnceForEvent`). A succeeded or skipped area is final: a duplicate or
+ * late acknowledgement never changes its counts. A failed area changes only
+ * to another final result, never back to a late interim state.
  */
-function upsertAreaSql(condition: string): string {
-  return `INSERT INTO intake.request_areas (request_id, area, status, counts, attempts, error, next_attempt_at)
+const UPSERT_AREA_ONCE_SQL = `INSERT INTO intake.request_areas (request_id, area, status, counts, attempts, error, next_attempt_at)
           SELECT $1::uuid, $2::text, $3::text, COALESCE($4::jsonb, '{}'), COALESCE($5::int, 0), $6::jsonb, $7::timestamptz
-           WHERE ${condition}
+           WHERE EXISTS (SELECT 1 FROM inbox_claim)
           ON CONFLICT (request_id, area) DO UPDATE SET
             status = EXCLUDED.status,
             counts = COALESCE($4::jsonb, intake.request_areas.counts),
@@ -103,7 +102,6 @@ function upsertAreaSql(condition: string): string {
             updated_at = now()
           WHERE intake.request_areas.status NOT IN ('succeeded', 'skipped')
             AND (intake.request_areas.status <> 'failed' OR EXCLUDED.status IN ('succeeded', 'failed'))`;
-}
 
 function areaUpsertParameters(requestId: string, area: string, update: AreaUpdate): unknown[] {
   return [
@@ -155,11 +153,6 @@ const SELECT_REQUEST = `
 /** Reads and writes deletion requests, their per-area progress and their audit trail, always in the caller's transaction. */
 export class DeletionRequestRepository {
   constructor(private readonly manager: EntityManager) {}
-
-  /** Inserts a new request and the first entry of its audit trail in one statement. */
-  async insert(request: NewDeletionRequest, audit: Omit<AuditEntry, 'requestId'>): Promise<void> {
-    await runWritesAsOneStatement(this.manager, insertRequestStatements(request, audit));
-  }
 
   async find(id: string, options: { lock?: boolean } = {}): Promise<DeletionRequestRow | null> {
     const lock = options.lock ? ' FOR UPDATE OF r' : '';
@@ -241,10 +234,6 @@ export class DeletionRequestRepository {
     );
   }
 
-  async upsertArea(requestId: string, area: string, update: AreaUpdate): Promise<void> {
-    await this.manager.query(upsertAreaSql('TRUE'), areaUpsertParameters(requestId, area, update));
-  }
-
   /**
    * Records that the purge of a request started, once per event: the request
    * moves from `due` to `purging`, every area gets its first state (unless an
@@ -273,7 +262,7 @@ export class DeletionRequestRepository {
   }
 
   /**
-   * Applies an area's event like `upsertArea`, but only when `consumer` has
+   * Applies an area's event to its state, but only when `consumer` has
    * not handled `eventId` yet, and records it in the inbox by the same
    * statement. One round trip and no explicit transaction.
    */
@@ -283,12 +272,10 @@ export class DeletionRequestRepository {
       'intake',
       consumer,
       eventId,
-      upsertAreaSql('EXISTS (SELECT 1 FROM inbox_claim)'),
+      UPSERT_AREA_ONCE_SQL,
       areaUpsertParameters(requestId, area, update),
     );
   }
-
-
 
   async listAreas(requestId: string): Promise<AreaProgressView[]> {
     const rows: AreaRow[] = await this.manager.query(

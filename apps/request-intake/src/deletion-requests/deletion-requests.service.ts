@@ -56,14 +56,15 @@ export class DeletionRequestsService {
    */
   async create(caller: Caller, body: RequestBody, idempotencyKey?: string): Promise<IdempotentResult<DeletionRequestView>> {
     const operation = 'POST /v1/deletion-requests';
-    const requestHash = hashRequestBody(operation, body);
+    // The body's hash matters only to a request with a key.
+    const idempotency = idempotencyKey ? { key: idempotencyKey, operation, requestHash: hashRequestBody(operation, body) } : undefined;
     const result = await this.runAgainAfterConflict(operation, idempotencyKey, async (): Promise<IdempotentResult<DeletionRequestView>> => {
       try {
-        return { value: await this.accept(caller, body, idempotencyKey ? { key: idempotencyKey, operation, requestHash } : undefined), replayed: false };
+        return { value: await this.accept(caller, body, idempotency), replayed: false };
       } catch (error) {
-        if (idempotencyKey && (isUniqueViolation(error) || error instanceof ProblemException)) {
+        if (idempotency && (isUniqueViolation(error) || error instanceof ProblemException)) {
           const store = new IdempotencyStore(this.dataSource.manager);
-          const replay = await store.findReplay<DeletionRequestView>(caller.accountId, idempotencyKey, operation, requestHash, { lock: false });
+          const replay = await store.findReplay<DeletionRequestView>(caller.accountId, idempotency.key, operation, idempotency.requestHash, { lock: false });
           if (replay !== undefined) {
             return { value: replay, replayed: true };
           }
