@@ -1,6 +1,6 @@
 import { LogLevel } from '@nestjs/common';
 
-/** Nest's levels from the most severe to the least; `fatal` is always written. */
+/** Nest's levels, from the most severe to the least. `fatal` is always written. */
 const LEVELS: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
 
 /**

@@ -52,9 +52,9 @@ export class IdempotencyStore {
   constructor(private readonly manager: EntityManager) {}
 
   /**
-   * Returns the stored response for the key, if any. `lock` holds the key's
-   * row to the end of the caller's transaction; without it the unique key
-   * still lets only one of two concurrent requests with the key save.
+   * Returns the stored response for the key, if any. With `lock`, the key's
+   * row stays locked until the caller's transaction ends. Without it, the
+   * unique key still lets only one of two concurrent requests save the key.
    */
   async findReplay<T>(accountId: string, key: string, operation: string, requestHash: string, options: { lock: boolean } = { lock: true }): Promise<T | undefined> {
     const { rows } = await queryPrepared<{ operation: string; request_hash: string; response_body: T }>(
@@ -82,7 +82,7 @@ export class IdempotencyStore {
   }
 }
 
-/** The INSERT that stores a response under its key, for a caller that writes it in one statement with the state change. */
+/** Builds the INSERT that stores a response under its key, for a caller that writes it in one statement with its state change. */
 export function saveIdempotencyKeyStatement(accountId: string, key: string, operation: string, requestHash: string, status: number, body: unknown): WriteStatement {
   return {
     sql: `INSERT INTO intake.idempotency_keys (account_id, idempotency_key, operation, request_hash, response_status, response_body)

@@ -31,7 +31,7 @@ export async function runWritesAsOneStatement(manager: PreparedQueryTarget, writ
   const parameters: unknown[] = [];
   const parts = writes.map((write, index) => {
     if (/^\s*WITH\b/i.test(write.sql)) {
-      throw new Error(`write ${index + 1} of ${writes.length} has its own WITH clause, which PostgreSQL rejects inside a CTE; pass each of its CTEs as a separate write: ${write.sql.slice(0, 60)}`);
+      throw new Error(`write ${index + 1} of ${writes.length} has its own WITH clause, and PostgreSQL rejects a nested WITH whose CTEs write; pass each of its CTEs as a separate write: ${write.sql.slice(0, 60)}`);
     }
     const offset = parameters.length;
     parameters.push(...write.parameters);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { EntityManager, QueryFailedError, QueryRunner } from 'typeorm';
 
-/** What a prepared query needs of TypeORM: the transaction's runner, if any, and the data source's pool. */
+/** TypeORM handles a prepared query runs on: the transaction's runner, if any, else the data source's pool. */
 export type PreparedQueryTarget = Pick<EntityManager, 'connection'> & { queryRunner?: QueryRunner };
 
 interface PgQueryable {
@@ -10,7 +10,7 @@ interface PgQueryable {
 
 const names = new Map<string, string>();
 
-/** A name for the statement, the same in every process for the same text, so a connection prepares each text once. */
+/** Derives the statement's name from its text, so a connection prepares each text once under one name. */
 function statementName(sql: string): string {
   let name = names.get(sql);
   if (!name) {
