@@ -1,5 +1,6 @@
 import { EventPublisher } from '@deletion/kafka';
-import { TestEnvironment, findAccount, findWorkspace, publishDirectory, signDevelopmentToken, standardDirectory } from '@deletion/testing';
+import { membershipChangedV1, membershipRevokedV1 } from '@deletion/contracts';
+import { TestEnvironment, findAccount, findWorkspace, publishDirectory, signDevelopmentToken, standardDirectory, waitFor } from '@deletion/testing';
 import { RunningIntake, startIntake } from '../apps/request-intake/src/intake.app';
 import { loadIntakeConfig } from '../apps/request-intake/src/intake.config';
 import { ApiClient } from './support/api-client';
@@ -18,7 +19,8 @@ describe('deletion request API', () => {
 
   beforeAll(async () => {
     await env.start();
-    intake = await startIntake(loadIntakeConfig(env.env({ GRACE_PERIOD: '1h' })));
+    // A directory cache that outlives the tests: a role change that is not seen at once fails them.
+    intake = await startIntake(loadIntakeConfig(env.env({ GRACE_PERIOD: '1h', DIRECTORY_CACHE_TTL: '1h' })));
     const publisher = new EventPublisher(env.kafka, env.topicPrefix);
     await publishDirectory(publisher, fixture);
     await publisher.disconnect();
@@ -77,6 +79,22 @@ describe('deletion request API', () => {
       expect(first.status).toBe(200);
       expect(again.status).toBe(200);
       expect(again.body.status).toBe('cancelled');
+    });
+  });
+
+  describe('bearer token', () => {
+    it('refuses a token once it expires, though it was accepted before', async () => {
+      const ada = findAccount(fixture, 'ada@acme.test');
+      const token = signDevelopmentToken(env.jwtSecret, ada.id, [], 1);
+      const expiresAt = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()).exp * 1000;
+      const api = new ApiClient(intake.url, token);
+
+      expect((await api.get('/v1/deletion-requests')).status).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, expiresAt - Date.now()) + 50));
+
+      const expired = await api.get('/v1/deletion-requests');
+      expect(expired.status).toBe(401);
+      expect(expired.body.detail).toContain('expired');
     });
   });
 
@@ -228,5 +246,33 @@ describe('deletion request API', () => {
     expect(await requestCount()).toBe(before + 1);
     const audit = await env.query('SELECT 1 FROM intake.audit_events WHERE request_id = $1', [first.body.id]);
     expect(audit).toHaveLength(1);
+  });
+
+  // Last, because it adds requests too.
+  it('applies a role change to end-user deletions as soon as the directory has it', async () => {
+    const bob = client('bob@acme.test');
+    const acme = findWorkspace(fixture, 'acme');
+    const bobId = findAccount(fixture, 'bob@acme.test').id;
+    const body = { kind: 'user', workspace: 'acme', regulation: 'delete', subjectType: 'userId', subjects: ['user-of-bob'] };
+    const publisher = new EventPublisher(env.kafka, env.topicPrefix);
+    try {
+      // A member is refused, and the read that refused him is what the cache keeps.
+      expect((await bob.post('/v1/deletion-requests', body)).status).toBe(403);
+
+      await publisher.publish(membershipChangedV1, { workspaceId: acme.id, accountId: bobId, role: 'admin' }, { key: acme.id, workspaceId: acme.id });
+      await waitFor(async () => (await bob.post('/v1/deletion-requests', body)).status === 202, { description: "bob's promotion to admin", timeoutMs: 20_000 });
+
+      await publisher.publish(membershipRevokedV1, { workspaceId: acme.id, accountId: bobId }, { key: acme.id, workspaceId: acme.id });
+      const refused = await waitFor(
+        async () => {
+          const response = await bob.post('/v1/deletion-requests', body);
+          return response.status === 403 ? response : undefined;
+        },
+        { description: "bob's removal from acme", timeoutMs: 20_000 },
+      );
+      expect(refused.body.detail).toContain('not a member');
+    } finally {
+      await publisher.disconnect();
+    }
   });
 });
