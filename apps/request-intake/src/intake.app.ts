@@ -10,6 +10,7 @@ import { JwtAuthGuard } from './auth/jwt-auth.guard';
 import { DeletionRequestsController } from './deletion-requests/deletion-requests.controller';
 import { DeletionRequestsService } from './deletion-requests/deletion-requests.service';
 import { PlatformEventsHandler } from './directory/platform-events.handler';
+import { WorkspaceContextCache } from './directory/workspace-context.cache';
 import { INTAKE_CONFIG, IntakeConfig } from './intake.config';
 import { INTAKE_MIGRATIONS } from './migrations';
 import { requireJsonBody } from './problem/json-content-type.middleware';
@@ -41,6 +42,7 @@ class IntakeModule {
         { provide: INTAKE_RUNTIME, useValue: runtime },
         { provide: INTAKE_DATA_SOURCE, useValue: runtime.dataSource },
         { provide: INTAKE_OUTBOX, useValue: runtime.outbox },
+        { provide: WorkspaceContextCache, useValue: new WorkspaceContextCache(config.DIRECTORY_CACHE_TTL) },
         DeletionRequestsService,
         SuppressionsService,
         AccountDeletionService,
@@ -90,8 +92,9 @@ export async function startIntake(config: IntakeConfig): Promise<RunningIntake> 
     topicPrefix: runtime.topicPrefix,
     maxAttempts: 8,
   });
-  new PlatformEventsHandler(runtime.dataSource, runtime.groupId(), app.get(DeletionRequestsService)).register(consumer);
-  new RequestStatusHandler(runtime.dataSource, runtime.groupId(), app.get(DeletionRequestsService)).register(consumer);
+  const directoryReads = app.get(WorkspaceContextCache);
+  new PlatformEventsHandler(runtime.dataSource, runtime.groupId(), app.get(DeletionRequestsService), directoryReads).register(consumer);
+  new RequestStatusHandler(runtime.dataSource, runtime.groupId(), app.get(DeletionRequestsService), directoryReads).register(consumer);
   await consumer.start();
 
   const deadlines = new DeadlineMonitor(runtime.dataSource, runtime.outbox, runtime.relay, registry, {

@@ -15,6 +15,8 @@ export const intakeConfigSchema = z.object({
   /** How long before its deadline an open request raises an alert. */
   DEADLINE_ALERT_BEFORE: durationVariable('3d'),
   DEADLINE_CHECK_INTERVAL: durationVariable('1m'),
+  /** How long an end-user deletion request may reuse another's read of its workspace and caller; 0s reads every time. */
+  DIRECTORY_CACHE_TTL: durationVariable('1s'),
 });
 
 export type IntakeConfig = z.infer<typeof intakeConfigSchema>;

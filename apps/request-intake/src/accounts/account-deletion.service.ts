@@ -12,6 +12,7 @@ import { problems } from '../problem/problem.exception';
 import { INTAKE_DATA_SOURCE } from '../runtime.tokens';
 import { removeAccountRecord } from './account-deletions.repository';
 import { checkPassword } from './password-check';
+import { WorkspaceContextCache } from '../directory/workspace-context.cache';
 
 export interface AccountDeletionView {
   kind: 'account';
@@ -38,6 +39,7 @@ export class AccountDeletionService {
     @Inject(INTAKE_DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(INTAKE_CONFIG) private readonly config: IntakeConfig,
     @Inject(DeletionRequestsService) private readonly requests: DeletionRequestsService,
+    @Inject(WorkspaceContextCache) private readonly directoryReads: WorkspaceContextCache,
   ) {}
 
   async create(caller: Caller, body: { password: string; reason?: string }, idempotencyKey?: string): Promise<IdempotentResult<AccountDeletionView>> {
@@ -56,6 +58,8 @@ export class AccountDeletionService {
     const result = await this.requests.runIdempotent(caller, idempotencyKey, 'POST /v1/deletion-requests', { kind: 'account', reason: body.reason }, 202, (manager) =>
       this.createInTransaction(manager, caller.accountId, body.reason ?? null),
     );
+    // The deletion removed the account's memberships, or the account itself.
+    this.directoryReads.clear();
     this.logger.log(`account ${caller.accountId}: deletion ${result.replayed ? 'replayed' : 'accepted'} with ${result.value.requests.length} workspace request(s)`);
     return result;
   }

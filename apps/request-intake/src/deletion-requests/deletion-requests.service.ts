@@ -22,6 +22,7 @@ import { planWorkspacePurge } from './kinds/plan-workspace-purge';
 import { RequestPlan } from './kinds/request-plan';
 import { SuppressionsService } from '../suppressions/suppressions.service';
 import { cancelAccountDeletions } from '../accounts/account-deletions.repository';
+import { WorkspaceContextCache } from '../directory/workspace-context.cache';
 
 /** Request bodies of the kinds that create one request; an account deletion creates several and has its own service. */
 export type RequestBody = Exclude<CreateDeletionRequestBody, { kind: 'account' }>;
@@ -42,6 +43,7 @@ export class DeletionRequestsService {
     @Inject(INTAKE_OUTBOX) private readonly outbox: OutboxWriter,
     @Inject(INTAKE_CONFIG) private readonly config: IntakeConfig,
     @Inject(SuppressionsService) private readonly suppressions: SuppressionsService,
+    @Inject(WorkspaceContextCache) private readonly directoryReads: WorkspaceContextCache,
   ) {}
 
   /**
@@ -105,7 +107,7 @@ export class DeletionRequestsService {
       case 'purge':
         return planWorkspacePurge(manager, caller, body);
       case 'user':
-        return planUserDeletion(manager, caller, body);
+        return planUserDeletion(manager, caller, body, this.directoryReads);
       case 'source':
         return planSourceDeletion(manager, caller, body);
       case 'legacy_archive_purge':

@@ -19,6 +19,7 @@ import { DeletionRequestRepository } from '../deletion-requests/deletion-request
 import { DeletionRequestsService } from '../deletion-requests/deletion-requests.service';
 import { LEGACY_ARCHIVE_CUTOFF } from '../deletion-requests/kinds/plan-legacy-archive-purge';
 import { DirectoryRepository, WorkspaceRecord } from './directory.repository';
+import { WorkspaceContextCache } from './workspace-context.cache';
 
 /**
  * Keeps the directory (workspaces, sources, accounts, memberships) current
@@ -33,6 +34,7 @@ export class PlatformEventsHandler {
     private readonly dataSource: DataSource,
     private readonly consumerName: string,
     private readonly requests: DeletionRequestsService,
+    private readonly directoryReads: WorkspaceContextCache,
   ) {}
 
   register(consumer: EventConsumer): void {
@@ -54,6 +56,8 @@ export class PlatformEventsHandler {
         await apply(manager);
       }
     });
+    // After the commit: a request that reads the directory from now on sees the change.
+    this.directoryReads.clear();
   }
 
   private async upsertWorkspace(manager: EntityManager, workspace: PayloadOf<typeof workspaceCreatedV1>): Promise<void> {

@@ -13,6 +13,7 @@ import { DataSource } from 'typeorm';
 import { completeAccountDeletions } from '../accounts/account-deletions.repository';
 import { DeletionRequestRepository } from '../deletion-requests/deletion-request.repository';
 import { DeletionRequestsService } from '../deletion-requests/deletion-requests.service';
+import { WorkspaceContextCache } from '../directory/workspace-context.cache';
 
 /**
  * Moves requests through their lifecycle from the events of the other
@@ -28,6 +29,7 @@ export class RequestStatusHandler {
     private readonly dataSource: DataSource,
     private readonly consumerName: string,
     private readonly requests: DeletionRequestsService,
+    private readonly directoryReads: WorkspaceContextCache,
   ) {
     this.repository = new DeletionRequestRepository(dataSource.manager);
   }
@@ -74,6 +76,8 @@ export class RequestStatusHandler {
     );
     if (waiting.length > 0) {
       await this.dataSource.transaction((manager) => completeAccountDeletions(manager, requestId));
+      // A completed account deletion removed an account and its memberships.
+      this.directoryReads.clear();
     }
   }
 

@@ -3,13 +3,17 @@ import { Caller } from '../../auth/caller';
 import { DirectoryRepository, WorkspaceContext } from '../../directory/directory.repository';
 import { problems } from '../../problem/problem.exception';
 import { RequestPlan } from './request-plan';
+import { WorkspaceContextCache } from '../../directory/workspace-context.cache';
 
 /**
  * Resolves a workspace slug or id to exactly one workspace, with the
  * caller's role and the admins, or fails with a 404 that names the value.
+ * With `directoryReads`, a recent read of the same workspace by the same
+ * caller may answer.
  */
-export async function resolveWorkspace(manager: EntityManager, reference: string, caller: Caller): Promise<WorkspaceContext> {
-  const workspace = await new DirectoryRepository(manager).findWorkspaceContext(reference, caller.accountId);
+export async function resolveWorkspace(manager: EntityManager, reference: string, caller: Caller, directoryReads?: WorkspaceContextCache): Promise<WorkspaceContext> {
+  const read = () => new DirectoryRepository(manager).findWorkspaceContext(reference, caller.accountId);
+  const workspace = await (directoryReads ? directoryReads.get(reference, caller.accountId, read) : read());
   if (!workspace) {
     throw problems.notFound('workspace-not-found', `workspace "${reference}" does not exist; give the exact slug or id of the workspace`, 'workspace');
   }
