@@ -6,6 +6,8 @@ export interface PublishOptions {
   key: string;
   requestId?: string;
   workspaceId?: string;
+  /** The event id, to publish one event again as a redelivery would; a new id by default. */
+  eventId?: string;
 }
 
 /**
@@ -30,6 +32,7 @@ export class EventPublisher {
       payload: contract.schema.parse(payload),
       requestId: options.requestId,
       workspaceId: options.workspaceId,
+      eventId: options.eventId,
     });
     await this.publisher.publish([
       {

@@ -54,7 +54,7 @@ export class PurgeTrackerHandler {
 
   register(consumer: EventConsumer): void {
     consumer
-      .on(purgeDueV1, (event) => this.once(event, (manager) => this.startPurge(manager, event.payload)))
+      .on(purgeDueV1, (event) => this.startPurgeOnce(event))
       .on(purgeProgressV1, (event) => this.recordProgress(event))
       .on(purgeCompletedV1, (event) => this.once(event, (manager) => this.recordAcknowledgement(manager, event.payload)))
       .on(purgeRetryRequestedV1, (event) => this.once(event, (manager) => this.reopenFailedAreas(manager, event.payload)));
@@ -79,43 +79,83 @@ export class PurgeTrackerHandler {
     this.relay.wake();
   }
 
-  private async startPurge(manager: EntityManager, job: PayloadOf<typeof purgeDueV1>): Promise<void> {
+  /**
+   * Starts tracking a purge in one statement: the request's lock, the inbox
+   * row, the purge, one row per area and `purge.started`, each written only
+   * if the one before it was. The purge can finish at once only when an
+   * acknowledgement came first (its area row was there already) or when no
+   * area has anything to do, and then a second, locked step checks it. A
+   * redelivered `purge.due` runs that check too, so a crash between the two
+   * steps cannot strand a purge.
+   */
+  private async startPurgeOnce(event: EventEnvelope<PayloadOf<typeof purgeDueV1>>): Promise<void> {
+    const job = event.payload;
     const areas = this.areas.map((area) => ({
       area,
       status: ARCHIVE_ONLY_KINDS.has(job.kind) && area !== ARCHIVE_AREA ? ('skipped' as const) : ('pending' as const),
     }));
-    // The purge and one row per area in one statement; nothing when the purge is tracked already.
-    const { rows: inserted } = await queryPrepared(
-      manager,
-      `WITH purge AS (
-         INSERT INTO executor.purges (request_id, workspace_id, kind, status, deadline) VALUES ($1, $2, $3, 'purging', $4)
+    const started = this.outbox.insertStatement(
+      [
+        {
+          contract: purgeStartedV1,
+          key: job.workspaceId,
+          requestId: job.requestId,
+          workspaceId: job.workspaceId,
+          payload: { requestId: job.requestId, workspaceId: job.workspaceId, areas, startedAt: new Date().toISOString() },
+        },
+      ],
+      { onlyIf: 'EXISTS (SELECT 1 FROM purge)' },
+    ).statement;
+    const parameters = [
+      `purge:${job.requestId}`,
+      this.consumerName,
+      event.eventId,
+      job.requestId,
+      job.workspaceId,
+      job.kind,
+      job.deadline,
+      areas.map((area) => area.area),
+      areas.map((area) => area.status),
+    ];
+    const {
+      rows: [result],
+    } = await queryPrepared<{ claimed: number; started: number; areas_inserted: number }>(
+      this.dataSource.manager,
+      `WITH request_lock AS (SELECT pg_advisory_xact_lock(hashtext($1))),
+       inbox_claim AS (
+         INSERT INTO executor.inbox (consumer, event_id) SELECT $2, $3 FROM request_lock
+         ON CONFLICT DO NOTHING RETURNING event_id),
+       purge AS (
+         INSERT INTO executor.purges (request_id, workspace_id, kind, status, deadline)
+         SELECT $4::uuid, $5::uuid, $6::text, 'purging', $7::timestamptz FROM inbox_claim
          ON CONFLICT (request_id) DO NOTHING RETURNING request_id),
        areas AS (
          INSERT INTO executor.purge_areas (request_id, area, status)
-         SELECT purge.request_id, area.name, area.status FROM purge, unnest($5::text[], $6::text[]) AS area (name, status)
-         ON CONFLICT DO NOTHING)
-       SELECT request_id FROM purge`,
-      [job.requestId, job.workspaceId, job.kind, job.deadline, areas.map((area) => area.area), areas.map((area) => area.status)],
+         SELECT purge.request_id, area.name, area.status FROM purge, unnest($8::text[], $9::text[]) AS area (name, status)
+         ON CONFLICT DO NOTHING RETURNING area),
+       started AS (${shiftPlaceholders(started.sql, parameters.length)})
+       SELECT (SELECT count(*) FROM inbox_claim)::int AS claimed, (SELECT count(*) FROM purge)::int AS started,
+              (SELECT count(*) FROM areas)::int AS areas_inserted`,
+      [...parameters, ...started.parameters],
     );
-    if (inserted.length === 0) {
+    this.relay.wake();
+
+    const waitingFor = areas.filter((area) => area.status === 'pending').map((area) => area.area);
+    if (result.claimed === 1 && result.started === 0) {
       this.logger.log(`request ${job.requestId}: purge already tracked; skipped`);
       return;
     }
-    await this.outbox.add(manager, purgeStartedV1, {
-      key: job.workspaceId,
-      requestId: job.requestId,
-      workspaceId: job.workspaceId,
-      payload: {
-        requestId: job.requestId,
-        workspaceId: job.workspaceId,
-        areas,
-        startedAt: new Date().toISOString(),
-      },
-    });
-    const waitingFor = areas.filter((area) => area.status === 'pending').map((area) => area.area);
-    this.logger.log(`request ${job.requestId}: ${job.kind} purge of workspace ${job.workspaceId} started; waiting for ${waitingFor.join(', ')}`);
-    // Acknowledgements can arrive before the order itself; they may already complete the purge.
-    await this.finishIfAllAcknowledged(manager, job.requestId);
+    if (result.started === 1) {
+      this.logger.log(`request ${job.requestId}: ${job.kind} purge of workspace ${job.workspaceId} started; waiting for ${waitingFor.join(', ') || 'no area'}`);
+    }
+    const acknowledgedFirst = result.started === 1 && result.areas_inserted < areas.length;
+    if (result.claimed === 0 || acknowledgedFirst || waitingFor.length === 0) {
+      await this.dataSource.transaction(async (manager) => {
+        await queryPrepared(manager, 'SELECT pg_advisory_xact_lock(hashtext($1))', [`purge:${job.requestId}`]);
+        await this.finishIfAllAcknowledged(manager, job.requestId);
+      });
+      this.relay.wake();
+    }
   }
 
   /**
@@ -219,4 +259,9 @@ export class PurgeTrackerHandler {
     ]);
     this.logger.log(`request ${requestId}: purge ${outcome}`);
   }
+}
+
+/** Renumbers a statement's `$n` placeholders by `offset`, to embed it after other parameters. */
+function shiftPlaceholders(sql: string, offset: number): string {
+  return sql.replace(/\$(\d+)/g, (_, number: string) => `$${Number(number) + offset}`);
 }

@@ -79,8 +79,10 @@ export class OutboxWriter {
   /**
    * Builds the INSERT of `addAll` without running it, for a caller that
    * writes it in one statement with its state change (`runWritesAsOneStatement`).
+   * `onlyIf` is an SQL condition, such as `EXISTS (SELECT 1 FROM purge)`
+   * over an earlier CTE, that must hold for the events to be written.
    */
-  insertStatement(events: OutboxEvent[]): { statement: WriteStatement; envelopes: EventEnvelope[] } {
+  insertStatement(events: OutboxEvent[], options: { onlyIf?: string } = {}): { statement: WriteStatement; envelopes: EventEnvelope[] } {
     const envelopes = events.map((event) =>
       createEnvelope({
         type: event.contract.type,
@@ -94,6 +96,7 @@ export class OutboxWriter {
       sql: `INSERT INTO ${this.schema}.outbox (topic, message_key, headers, payload)
             SELECT topic, message_key, headers, payload
               FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::jsonb[]) WITH ORDINALITY AS event (topic, message_key, headers, payload, position)
+             ${options.onlyIf ? `WHERE ${options.onlyIf}` : ''}
              ORDER BY position`,
       parameters: [
         events.map((event) => topicName(this.topicPrefix, event.contract.topic)),

@@ -1,0 +1,104 @@
+import { TOPICS, purgeCompletedV1, purgeDueV1 } from '@deletion/contracts';
+import { EventPublisher } from '@deletion/kafka';
+import { TestEnvironment, TopicRecorder, waitFor } from '@deletion/testing';
+import { randomUUID } from 'node:crypto';
+import { RunningExecutor, startExecutor } from '../executor.app';
+import { loadExecutorConfig } from '../executor.config';
+
+const AREAS = ['profiles', 'audiences'] as const;
+
+/** The purge tracker against Kafka and PostgreSQL, fed with the events the other services would publish. */
+describe('purge tracker', () => {
+  const env = new TestEnvironment();
+  let executor: RunningExecutor;
+  let recorder: TopicRecorder;
+  let publisher: EventPublisher;
+
+  const newPurge = () => ({ requestId: randomUUID(), workspaceId: randomUUID() });
+  const purgeDue = (purge: { requestId: string; workspaceId: string }, eventId?: string) =>
+    publisher.publish(
+      purgeDueV1,
+      { ...purge, kind: 'user', scope: { type: 'subjects', subjectType: 'userId', subjects: ['user-1'] }, deadline: new Date(Date.now() + 86_400_000).toISOString() },
+      { key: purge.workspaceId, requestId: purge.requestId, workspaceId: purge.workspaceId, eventId },
+    );
+  const acknowledge = (purge: { requestId: string; workspaceId: string }, area: string) =>
+    publisher.publish(
+      purgeCompletedV1,
+      { ...purge, area, status: 'succeeded', counts: { rows: 1 }, attempt: 1, error: null, completedAt: new Date().toISOString() },
+      { key: purge.workspaceId, requestId: purge.requestId, workspaceId: purge.workspaceId },
+    );
+  const completions = (requestId: string) => recorder.ofType('deletion.completed', requestId);
+  const purgeStatus = async (requestId: string) =>
+    (await env.query<{ status: string }>('SELECT status FROM executor.purges WHERE request_id = $1', [requestId]))[0]?.status;
+
+  beforeAll(async () => {
+    await env.start();
+    recorder = TopicRecorder.forLogicalTopics(env.kafka, env.topicPrefix, [TOPICS.deletionCompleted, TOPICS.purgeStarted]);
+    await recorder.start();
+    executor = await startExecutor(loadExecutorConfig(env.env({ PURGE_AREAS: AREAS.join(',') })));
+    publisher = new EventPublisher(env.kafka, env.topicPrefix);
+  });
+
+  afterAll(async () => {
+    await recorder?.stop();
+    await publisher?.disconnect();
+    await executor?.close();
+    await env.dispose();
+  });
+
+  it('completes a purge acknowledged before it was due', async () => {
+    const purge = newPurge();
+    for (const area of AREAS) {
+      await acknowledge(purge, area);
+    }
+    await waitFor(
+      async () => (await env.query('SELECT 1 FROM executor.purge_areas WHERE request_id = $1', [purge.requestId])).length === AREAS.length,
+      { description: 'both acknowledgements to be stored' },
+    );
+
+    await purgeDue(purge);
+
+    await waitFor(() => completions(purge.requestId).length === 1, { description: 'deletion.completed' });
+    expect(completions(purge.requestId)[0].envelope?.payload).toMatchObject({ outcome: 'completed' });
+    expect(await purgeStatus(purge.requestId)).toBe('completed');
+    expect(recorder.ofType('purge.started', purge.requestId)).toHaveLength(1);
+  });
+
+  it('starts a purge once when purge.due is delivered twice', async () => {
+    const purge = newPurge();
+    const eventId = randomUUID();
+    await purgeDue(purge, eventId);
+    await purgeDue(purge, eventId);
+    await waitFor(() => recorder.ofType('purge.started', purge.requestId).length === 1, { description: 'purge.started' });
+
+    for (const area of AREAS) {
+      await acknowledge(purge, area);
+    }
+
+    await waitFor(() => completions(purge.requestId).length === 1, { description: 'deletion.completed' });
+    expect(await purgeStatus(purge.requestId)).toBe('completed');
+    expect(recorder.ofType('purge.started', purge.requestId)).toHaveLength(1);
+  });
+
+  it('finishes a purge when purge.due comes again after a crash', async () => {
+    // The state a crash leaves between starting a purge whose areas had all acknowledged and finishing it.
+    const purge = newPurge();
+    const eventId = randomUUID();
+    await env.query(`INSERT INTO executor.purges (request_id, workspace_id, kind, status, deadline) VALUES ($1, $2, 'user', 'purging', now() + interval '1 day')`, [
+      purge.requestId,
+      purge.workspaceId,
+    ]);
+    for (const area of AREAS) {
+      await env.query(`INSERT INTO executor.purge_areas (request_id, area, status, counts, acknowledged_at) VALUES ($1, $2, 'succeeded', '{"rows": 1}', now())`, [
+        purge.requestId,
+        area,
+      ]);
+    }
+    await env.query('INSERT INTO executor.inbox (consumer, event_id) VALUES ($1, $2)', [executor.runtime.groupId(), eventId]);
+
+    await purgeDue(purge, eventId);
+
+    await waitFor(() => completions(purge.requestId).length === 1, { description: 'deletion.completed' });
+    expect(await purgeStatus(purge.requestId)).toBe('completed');
+  });
+});
