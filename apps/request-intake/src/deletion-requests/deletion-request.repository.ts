@@ -202,10 +202,18 @@ export class DeletionRequestRepository {
   /**
    * Records a request's outcome once per event: its status, completion time
    * and receipt, and the audit entry, in one statement with the inbox row.
-   * Only a request that is still due or purging changes.
+   * Only a request that is still due or purging changes. Returns whether a
+   * pending account deletion includes the request, for duplicates too.
    */
-  async markFinishedOnce(consumer: string, eventId: string, id: string, outcome: 'completed' | 'failed', completedAt: string, receipt: unknown): Promise<void> {
-    await runOnceForEvent(
+  async markFinishedOnce(
+    consumer: string,
+    eventId: string,
+    id: string,
+    outcome: 'completed' | 'failed',
+    completedAt: string,
+    receipt: unknown,
+  ): Promise<{ accountDeletionWaiting: boolean }> {
+    const [row] = await runOnceForEvent<{ account_deletion_waiting: boolean }>(
       this.manager,
       'intake',
       consumer,
@@ -213,11 +221,14 @@ export class DeletionRequestRepository {
       `, finished AS (
          UPDATE intake.deletion_requests SET status = $2, completed_at = $3, receipt = $4, updated_at = now()
           WHERE id = $1 AND status IN ('due', 'purging') AND EXISTS (SELECT 1 FROM inbox_claim)
-          RETURNING id)
-       INSERT INTO intake.audit_events (request_id, actor, action, details)
-       SELECT id, 'system:purge-executor', $2, jsonb_build_object('receipt', $4::jsonb) FROM finished`,
+          RETURNING id),
+       audit AS (
+         INSERT INTO intake.audit_events (request_id, actor, action, details)
+         SELECT id, 'system:purge-executor', $2, jsonb_build_object('receipt', $4::jsonb) FROM finished)
+       SELECT EXISTS (SELECT 1 FROM intake.account_deletions WHERE status = 'pending' AND $1 = ANY(request_ids)) AS account_deletion_waiting`,
       [id, outcome, completedAt, JSON.stringify(receipt)],
     );
+    return { accountDeletionWaiting: row.account_deletion_waiting };
   }
 
   /** Moves a failed request back to `purging` and its failed areas back to `pending`, for a retry. */

@@ -60,25 +60,14 @@ export class RequestStatusHandler {
       )
       .on(deletionCompletedV1, async (event) => {
         const { requestId, outcome, receipt, completedAt } = event.payload;
-        await this.repository.markFinishedOnce(this.consumerName, event.eventId, requestId, outcome, completedAt, receipt);
-        // Runs on duplicates too, so a crash right after the statement above cannot leave an account deletion pending.
-        if (outcome === 'completed') {
-          await this.completeWaitingAccountDeletions(requestId);
+        const { accountDeletionWaiting } = await this.repository.markFinishedOnce(this.consumerName, event.eventId, requestId, outcome, completedAt, receipt);
+        // The check runs on duplicates too, so a crash right after the statement above cannot leave an account deletion pending.
+        if (outcome === 'completed' && accountDeletionWaiting) {
+          await this.dataSource.transaction((manager) => completeAccountDeletions(manager, requestId));
+          // A completed account deletion removed an account and its memberships.
+          this.directoryReads.clear();
         }
       });
-  }
-
-  /** Completes the account deletions that waited for this request, in a transaction only when one exists. */
-  private async completeWaitingAccountDeletions(requestId: string): Promise<void> {
-    const waiting: unknown[] = await this.dataSource.query(
-      `SELECT 1 FROM intake.account_deletions WHERE status = 'pending' AND $1 = ANY(request_ids) LIMIT 1`,
-      [requestId],
-    );
-    if (waiting.length > 0) {
-      await this.dataSource.transaction((manager) => completeAccountDeletions(manager, requestId));
-      // A completed account deletion removed an account and its memberships.
-      this.directoryReads.clear();
-    }
   }
 
   private async applyGraceElapsed(event: EventEnvelope<{ requestId: string }>): Promise<void> {
