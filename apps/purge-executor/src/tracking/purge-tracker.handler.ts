@@ -11,7 +11,7 @@ import {
   purgeStartedV1,
 } from '@deletion/contracts';
 import { EventConsumer } from '@deletion/kafka';
-import { OutboxRelay, OutboxWriter, queryPrepared, runOnceForEvent, runWritesAsOneStatement } from '@deletion/persistence';
+import { OutboxRelay, OutboxWriter, queryPrepared, runOnceForEvent } from '@deletion/persistence';
 import { Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 
@@ -38,8 +38,9 @@ const FINAL_AREA_STATUSES = new Set(['succeeded', 'failed', 'skipped']);
  * after a rebalance updates the same row, so it is never counted twice. An
  * acknowledgement may arrive before its `purge.due`, because the two travel
  * on different topics. It is stored then and counted once the purge is known.
- * Both paths take the same per-request advisory lock, so the final
- * `deletion.completed` is published exactly once.
+ * Both paths take the same per-request advisory lock, so one of them sees
+ * the other's rows, and the purge's status guards its completion, so the
+ * final `deletion.completed` is published once.
  */
 export class PurgeTrackerHandler {
   private readonly logger = new Logger(PurgeTrackerHandler.name);
@@ -56,7 +57,7 @@ export class PurgeTrackerHandler {
     consumer
       .on(purgeDueV1, (event) => this.startPurgeOnce(event))
       .on(purgeProgressV1, (event) => this.recordProgress(event))
-      .on(purgeCompletedV1, (event) => this.once(event, (manager) => this.recordAcknowledgement(manager, event.payload)))
+      .on(purgeCompletedV1, (event) => this.recordAcknowledgement(event))
       .on(purgeRetryRequestedV1, (event) => this.once(event, (manager) => this.reopenFailedAreas(manager, event.payload)));
   }
 
@@ -179,23 +180,52 @@ export class PurgeTrackerHandler {
     );
   }
 
-  private async recordAcknowledgement(manager: EntityManager, ack: PayloadOf<typeof purgeCompletedV1>): Promise<void> {
-    const { rows: updated } = await queryPrepared(
-      manager,
-      `INSERT INTO executor.purge_areas (request_id, area, status, counts, attempts, error, acknowledged_at)
-       VALUES ($1, $2, $3, $4, $5, $6, now())
-       ON CONFLICT (request_id, area) DO UPDATE SET status = EXCLUDED.status, counts = EXCLUDED.counts,
-         attempts = EXCLUDED.attempts, error = EXCLUDED.error, acknowledged_at = now(), updated_at = now()
-       WHERE executor.purge_areas.status NOT IN ('succeeded', 'skipped')
-       RETURNING area`,
-      [ack.requestId, ack.area, ack.status, JSON.stringify(ack.counts), ack.attempt, ack.error ? JSON.stringify(ack.error) : null],
+  /**
+   * Records an area's acknowledgement with the request's lock and the inbox
+   * row in one statement, then checks in later statements, which see every
+   * acknowledgement committed before the lock was granted, whether the
+   * purge is finished. A redelivered acknowledgement runs the check too, so
+   * a crash between the statements cannot strand a purge.
+   */
+  private async recordAcknowledgement(event: EventEnvelope<PayloadOf<typeof purgeCompletedV1>>): Promise<void> {
+    const ack = event.payload;
+    const {
+      rows: [result],
+    } = await queryPrepared<{ claimed: number; updated: number }>(
+      this.dataSource.manager,
+      `WITH request_lock AS (SELECT pg_advisory_xact_lock(hashtext($1))),
+       inbox_claim AS (
+         INSERT INTO executor.inbox (consumer, event_id) SELECT $2, $3 FROM request_lock
+         ON CONFLICT DO NOTHING RETURNING event_id),
+       acknowledged AS (
+         INSERT INTO executor.purge_areas (request_id, area, status, counts, attempts, error, acknowledged_at)
+         SELECT $4::uuid, $5::text, $6::text, $7::jsonb, $8::int, $9::jsonb, now() FROM inbox_claim
+         ON CONFLICT (request_id, area) DO UPDATE SET status = EXCLUDED.status, counts = EXCLUDED.counts,
+           attempts = EXCLUDED.attempts, error = EXCLUDED.error, acknowledged_at = now(), updated_at = now()
+         WHERE executor.purge_areas.status NOT IN ('succeeded', 'skipped')
+         RETURNING area)
+       SELECT (SELECT count(*) FROM inbox_claim)::int AS claimed, (SELECT count(*) FROM acknowledged)::int AS updated`,
+      [
+        `purge:${ack.requestId}`,
+        this.consumerName,
+        event.eventId,
+        ack.requestId,
+        ack.area,
+        ack.status,
+        JSON.stringify(ack.counts),
+        ack.attempt,
+        ack.error ? JSON.stringify(ack.error) : null,
+      ],
     );
-    if (updated.length === 0) {
+    if (result.claimed === 1 && result.updated === 0) {
       this.logger.log(`request ${ack.requestId}: area ${ack.area} had already acknowledged; duplicate ignored`);
       return;
     }
-    this.logger.log(`request ${ack.requestId}: area ${ack.area} acknowledged (${ack.status})`);
-    await this.finishIfAllAcknowledged(manager, ack.requestId);
+    if (result.updated === 1) {
+      this.logger.log(`request ${ack.requestId}: area ${ack.area} acknowledged (${ack.status})`);
+    }
+    await this.finishIfAllAcknowledged(this.dataSource.manager, ack.requestId);
+    this.relay.wake();
   }
 
   /** Reopens a failed purge for an operator's retry: its failed areas wait for new acknowledgements. */
@@ -232,32 +262,44 @@ export class PurgeTrackerHandler {
     }
 
     const outcome = areas.some((area) => area.status === 'failed') ? 'failed' : 'completed';
-    const completed = this.outbox.insertStatement([
-      {
-        contract: deletionCompletedV1,
-        key: purge.workspace_id,
-        requestId,
-        workspaceId: purge.workspace_id,
-        payload: {
+    const completed = this.outbox.insertStatement(
+      [
+        {
+          contract: deletionCompletedV1,
+          key: purge.workspace_id,
           requestId,
           workspaceId: purge.workspace_id,
-          kind: purge.kind,
-          outcome,
-          receipt: areas.map((area) => ({
-            area: area.area,
-            status: area.status as 'succeeded' | 'failed' | 'skipped',
-            counts: area.counts,
-            error: area.error?.message ?? null,
-          })),
-          completedAt: new Date().toISOString(),
+          payload: {
+            requestId,
+            workspaceId: purge.workspace_id,
+            kind: purge.kind,
+            outcome,
+            receipt: areas.map((area) => ({
+              area: area.area,
+              status: area.status as 'succeeded' | 'failed' | 'skipped',
+              counts: area.counts,
+              error: area.error?.message ?? null,
+            })),
+            completedAt: new Date().toISOString(),
+          },
         },
-      },
-    ]).statement;
-    await runWritesAsOneStatement(manager, [
-      { sql: `UPDATE executor.purges SET status = $2, finished_at = now() WHERE request_id = $1`, parameters: [requestId, outcome] },
-      completed,
-    ]);
-    this.logger.log(`request ${requestId}: purge ${outcome}`);
+      ],
+      { onlyIf: 'EXISTS (SELECT 1 FROM finished)' },
+    ).statement;
+    // Guarded by the status, so of two concurrent checks only one finishes the purge and publishes.
+    const {
+      rows: [finish],
+    } = await queryPrepared<{ finished: number }>(
+      manager,
+      `WITH finished AS (
+         UPDATE executor.purges SET status = $2, finished_at = now() WHERE request_id = $1 AND status = 'purging' RETURNING request_id),
+       completed AS (${shiftPlaceholders(completed.sql, 2)})
+       SELECT count(*)::int AS finished FROM finished`,
+      [requestId, outcome, ...completed.parameters],
+    );
+    if (finish.finished === 1) {
+      this.logger.log(`request ${requestId}: purge ${outcome}`);
+    }
   }
 }
 

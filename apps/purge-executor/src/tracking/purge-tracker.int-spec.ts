@@ -21,12 +21,26 @@ describe('purge tracker', () => {
       { ...purge, kind: 'user', scope: { type: 'subjects', subjectType: 'userId', subjects: ['user-1'] }, deadline: new Date(Date.now() + 86_400_000).toISOString() },
       { key: purge.workspaceId, requestId: purge.requestId, workspaceId: purge.workspaceId, eventId },
     );
-  const acknowledge = (purge: { requestId: string; workspaceId: string }, area: string) =>
+  const acknowledge = (purge: { requestId: string; workspaceId: string }, area: string, eventId?: string) =>
     publisher.publish(
       purgeCompletedV1,
       { ...purge, area, status: 'succeeded', counts: { rows: 1 }, attempt: 1, error: null, completedAt: new Date().toISOString() },
-      { key: purge.workspaceId, requestId: purge.requestId, workspaceId: purge.workspaceId },
+      { key: purge.workspaceId, requestId: purge.requestId, workspaceId: purge.workspaceId, eventId },
     );
+  /** Leaves the state a crash leaves after the statement that records a last acknowledgement and before the purge is finished. */
+  const storeUnfinishedPurge = async (purge: { requestId: string; workspaceId: string }, handledEventId: string) => {
+    await env.query(`INSERT INTO executor.purges (request_id, workspace_id, kind, status, deadline) VALUES ($1, $2, 'user', 'purging', now() + interval '1 day')`, [
+      purge.requestId,
+      purge.workspaceId,
+    ]);
+    for (const area of AREAS) {
+      await env.query(`INSERT INTO executor.purge_areas (request_id, area, status, counts, acknowledged_at) VALUES ($1, $2, 'succeeded', '{"rows": 1}', now())`, [
+        purge.requestId,
+        area,
+      ]);
+    }
+    await env.query('INSERT INTO executor.inbox (consumer, event_id) VALUES ($1, $2)', [executor.runtime.groupId(), handledEventId]);
+  };
   const completions = (requestId: string) => recorder.ofType('deletion.completed', requestId);
   const purgeStatus = async (requestId: string) =>
     (await env.query<{ status: string }>('SELECT status FROM executor.purges WHERE request_id = $1', [requestId]))[0]?.status;
@@ -81,24 +95,44 @@ describe('purge tracker', () => {
   });
 
   it('finishes a purge when purge.due comes again after a crash', async () => {
-    // The state a crash leaves between starting a purge whose areas had all acknowledged and finishing it.
     const purge = newPurge();
     const eventId = randomUUID();
-    await env.query(`INSERT INTO executor.purges (request_id, workspace_id, kind, status, deadline) VALUES ($1, $2, 'user', 'purging', now() + interval '1 day')`, [
-      purge.requestId,
-      purge.workspaceId,
-    ]);
-    for (const area of AREAS) {
-      await env.query(`INSERT INTO executor.purge_areas (request_id, area, status, counts, acknowledged_at) VALUES ($1, $2, 'succeeded', '{"rows": 1}', now())`, [
-        purge.requestId,
-        area,
-      ]);
-    }
-    await env.query('INSERT INTO executor.inbox (consumer, event_id) VALUES ($1, $2)', [executor.runtime.groupId(), eventId]);
+    await storeUnfinishedPurge(purge, eventId);
 
     await purgeDue(purge, eventId);
 
     await waitFor(() => completions(purge.requestId).length === 1, { description: 'deletion.completed' });
     expect(await purgeStatus(purge.requestId)).toBe('completed');
+  });
+
+  it('finishes a purge when an acknowledgement comes again after a crash', async () => {
+    const purge = newPurge();
+    const eventId = randomUUID();
+    await storeUnfinishedPurge(purge, eventId);
+
+    await acknowledge(purge, AREAS[1], eventId);
+
+    await waitFor(() => completions(purge.requestId).length === 1, { description: 'deletion.completed' });
+    expect(await purgeStatus(purge.requestId)).toBe('completed');
+  });
+
+  it('publishes deletion.completed once for repeated acknowledgements', async () => {
+    const purge = newPurge();
+    await purgeDue(purge);
+    await waitFor(() => recorder.ofType('purge.started', purge.requestId).length === 1, { description: 'purge.started' });
+
+    const eventIds: string[] = [];
+    for (const area of [...AREAS, ...AREAS]) {
+      eventIds.push(await acknowledge(purge, area));
+    }
+    await waitFor(() => completions(purge.requestId).length === 1, { description: 'deletion.completed' });
+    await waitFor(async () => (await env.query('SELECT 1 FROM executor.inbox WHERE event_id = ANY($1::uuid[])', [eventIds])).length === eventIds.length, {
+      description: 'every acknowledgement to be handled',
+    });
+    await waitFor(async () => (await env.query('SELECT 1 FROM executor.outbox')).length === 0, { description: 'the outbox to be published' });
+    // Time for a second deletion.completed, had one been published, to reach the recorder.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+
+    expect(completions(purge.requestId)).toHaveLength(1);
   });
 });
