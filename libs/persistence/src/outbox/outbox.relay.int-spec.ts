@@ -121,4 +121,24 @@ describe('OutboxRelay on PostgreSQL and Kafka', () => {
     expect(Math.max(...batches)).toBe(8);
     expect(batches.length).toBeLessThan(10);
   });
+
+  it('waits after a short claim, so events written meanwhile go out together', async () => {
+    // A relay of its own: only one relay of a schema publishes at a time.
+    await relay.stop();
+    relay = new OutboxRelay(dataSource, publisher, { schema: 'relay_spec', batchSize: 10, idleMs: 20, lingerMs: 1_000 });
+    const batches: string[][] = [];
+    const publish = publisher.publish.bind(publisher);
+    publisher.publish = async (records) => {
+      batches.push(records.map((record) => (JSON.parse(record.value) as { value: string }).value));
+      return publish(records);
+    };
+    relay.start();
+
+    await addEvents(['alone']);
+    await waitFor(() => batches.some((batch) => batch.includes('alone')), { description: 'the first event' });
+    await addEvents(['later-1', 'later-2', 'later-3']);
+    await waitFor(() => batches.some((batch) => batch.includes('later-3')), { description: 'the later events' });
+
+    expect(batches.slice(-2)).toEqual([['alone'], ['later-1', 'later-2', 'later-3']]);
+  });
 });
