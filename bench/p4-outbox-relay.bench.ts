@@ -1,6 +1,6 @@
 import { createEnvelope, HEADERS } from '@deletion/contracts';
 import { KafkaPublisher, ensureTopics } from '@deletion/kafka';
-import { OutboxRelay, messagingTablesUpSql, openServiceDataSource } from '@deletion/persistence';
+import { OutboxRelay, STEADY_LOAD_LINGER_MS, messagingTablesUpSql, openServiceDataSource } from '@deletion/persistence';
 import { TestEnvironment } from '@deletion/testing';
 import { randomUUID } from 'node:crypto';
 import { Consumer } from 'kafkajs';
@@ -64,7 +64,7 @@ export function outboxRelayBenchmark(options: BenchOptions): Benchmark {
     });
     await new Promise((resolve) => setTimeout(resolve, 1_000));
 
-    const relay = new OutboxRelay(dataSource, publisher, { schema: SCHEMA, batchSize, idleMs: 100 });
+    const relay = new OutboxRelay(dataSource, publisher, { schema: SCHEMA, batchSize, idleMs: 100, lingerMs: STEADY_LOAD_LINGER_MS });
     relay.start();
     const perTick = Math.max(1, Math.round(perSecond / 20));
     const total = perSecond * seconds;
@@ -124,7 +124,7 @@ export function outboxRelayBenchmark(options: BenchOptions): Benchmark {
     },
     async platform(run): Promise<Measurement> {
       await insertEvents(events);
-      const relay = new OutboxRelay(dataSource, publisher, { schema: SCHEMA, batchSize, idleMs: 100 });
+      const relay = new OutboxRelay(dataSource, publisher, { schema: SCHEMA, batchSize, idleMs: 100, lingerMs: STEADY_LOAD_LINGER_MS });
       const started = performance.now();
       relay.start();
       await until(outboxEmpty, 600_000, 'the outbox to drain', 20);

@@ -1,7 +1,7 @@
 import { PayloadOf, PurgeCounts, PurgeError, purgeCompletedV1, purgeDueV1, purgeProgressV1, purgeRetryRequestedV1 } from '@deletion/contracts';
 import { EventConsumer } from '@deletion/kafka';
 import { KafkaPublisher } from '@deletion/kafka';
-import { OutboxRelay, OutboxWriter, assertSchemaName, claimInboxEvent, queryAffectedCount, queryPrepared, runOnceForEvent, runWritesAsOneStatement } from '@deletion/persistence';
+import { OutboxRelay, OutboxWriter, STEADY_LOAD_LINGER_MS, assertSchemaName, claimInboxEvent, queryAffectedCount, queryPrepared, runOnceForEvent, runWritesAsOneStatement } from '@deletion/persistence';
 import { Logger } from '@nestjs/common';
 import { Kafka } from 'kafkajs';
 import { DataSource, EntityManager } from 'typeorm';
@@ -76,7 +76,7 @@ export class ProductAreaRunner {
     this.concurrency = options.concurrency ?? 2;
     this.outbox = new OutboxWriter(this.schema, topicPrefix);
     this.publisher = new KafkaPublisher(options.kafka);
-    this.relay = new OutboxRelay(options.dataSource, this.publisher, { schema: this.schema, batchSize: 200, idleMs: 100 });
+    this.relay = new OutboxRelay(options.dataSource, this.publisher, { schema: this.schema, batchSize: 200, idleMs: 100, lingerMs: STEADY_LOAD_LINGER_MS });
     this.consumer = new EventConsumer(options.kafka, {
       groupId: `${topicPrefix}area.${area.name}`,
       topicPrefix,

@@ -1,6 +1,6 @@
 import { DatabaseConfig, KafkaConfig } from '@deletion/config';
 import { KafkaPublisher, createKafka, ensureTopics, platformTopicNames } from '@deletion/kafka';
-import { OutboxRelay, OutboxWriter, openServiceDataSource } from '@deletion/persistence';
+import { OutboxRelay, OutboxWriter, STEADY_LOAD_LINGER_MS, openServiceDataSource } from '@deletion/persistence';
 import { Kafka } from 'kafkajs';
 import { DataSource, EntitySchema, MixedList } from 'typeorm';
 
@@ -36,6 +36,7 @@ export class ServiceRuntime {
       schema: options.schema,
       batchSize: 500,
       idleMs: options.outboxIdleMs ?? 100,
+      lingerMs: STEADY_LOAD_LINGER_MS,
     });
   }
 
