@@ -32,6 +32,16 @@ interface AreaRow {
 const FINAL_AREA_STATUSES = new Set(['succeeded', 'failed', 'skipped']);
 
 /**
+ * The CTEs that open a tracker statement: the request's advisory lock, then
+ * the inbox row ($1 the lock key, $2 the consumer, $3 the event id).
+ * `inbox_claim` has a row only for an event not handled before.
+ */
+const LOCKED_INBOX_CLAIM = `request_lock AS (SELECT pg_advisory_xact_lock(hashtext($1))),
+       inbox_claim AS (
+         INSERT INTO executor.inbox (consumer, event_id) SELECT $2, $3 FROM request_lock
+         ON CONFLICT DO NOTHING RETURNING event_id)`;
+
+/**
  * Tracks each purge until every product area in scope has acknowledged.
  *
  * Acknowledgements are keyed by (request, area): a duplicate or a replay
@@ -122,10 +132,7 @@ export class PurgeTrackerHandler {
       rows: [result],
     } = await queryPrepared<{ claimed: number; started: number; areas_inserted: number }>(
       this.dataSource.manager,
-      `WITH request_lock AS (SELECT pg_advisory_xact_lock(hashtext($1))),
-       inbox_claim AS (
-         INSERT INTO executor.inbox (consumer, event_id) SELECT $2, $3 FROM request_lock
-         ON CONFLICT DO NOTHING RETURNING event_id),
+      `WITH ${LOCKED_INBOX_CLAIM},
        purge AS (
          INSERT INTO executor.purges (request_id, workspace_id, kind, status, deadline)
          SELECT $4::uuid, $5::uuid, $6::text, 'purging', $7::timestamptz FROM inbox_claim
@@ -193,10 +200,7 @@ export class PurgeTrackerHandler {
       rows: [result],
     } = await queryPrepared<{ claimed: number; updated: number }>(
       this.dataSource.manager,
-      `WITH request_lock AS (SELECT pg_advisory_xact_lock(hashtext($1))),
-       inbox_claim AS (
-         INSERT INTO executor.inbox (consumer, event_id) SELECT $2, $3 FROM request_lock
-         ON CONFLICT DO NOTHING RETURNING event_id),
+      `WITH ${LOCKED_INBOX_CLAIM},
        acknowledged AS (
          INSERT INTO executor.purge_areas (request_id, area, status, counts, attempts, error, acknowledged_at)
          SELECT $4::uuid, $5::text, $6::text, $7::jsonb, $8::int, $9::jsonb, now() FROM inbox_claim
