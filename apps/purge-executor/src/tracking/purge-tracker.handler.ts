@@ -11,7 +11,7 @@ import {
   purgeStartedV1,
 } from '@deletion/contracts';
 import { EventConsumer } from '@deletion/kafka';
-import { OutboxRelay, OutboxWriter, queryPrepared, runOnceForEvent } from '@deletion/persistence';
+import { OutboxRelay, OutboxWriter, queryPrepared, runOnceForEvent, shiftPlaceholders } from '@deletion/persistence';
 import { Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 
@@ -48,8 +48,8 @@ const LOCKED_INBOX_CLAIM = `request_lock AS (SELECT pg_advisory_xact_lock(hashte
  * after a rebalance updates the same row, so it is never counted twice. An
  * acknowledgement may arrive before its `purge.due`, because the two travel
  * on different topics. It is stored then and counted once the purge is known.
- * Both paths take the same per-request advisory lock, so one of them sees
- * the other's rows, and the purge's status guards its completion, so the
+ * Both paths take the same per-request advisory lock, so the later one
+ * reads the other's rows. The purge's status guards its completion, so the
  * final `deletion.completed` is published once.
  */
 export class PurgeTrackerHandler {
@@ -95,7 +95,7 @@ export class PurgeTrackerHandler {
    * row, the purge, one row per area and `purge.started`, each written only
    * if the one before it was. The purge can finish at once only when an
    * acknowledgement came first (its area row was there already) or when no
-   * area has anything to do, and then a second, locked step checks it. A
+   * area has anything to do, and then a second statement checks it. A
    * redelivered `purge.due` runs that check too, so a crash between the two
    * steps cannot strand a purge.
    */
@@ -158,10 +158,7 @@ export class PurgeTrackerHandler {
     }
     const acknowledgedFirst = result.started === 1 && result.areas_inserted < areas.length;
     if (result.claimed === 0 || acknowledgedFirst || waitingFor.length === 0) {
-      await this.dataSource.transaction(async (manager) => {
-        await queryPrepared(manager, 'SELECT pg_advisory_xact_lock(hashtext($1))', [`purge:${job.requestId}`]);
-        await this.finishIfAllAcknowledged(manager, job.requestId);
-      });
+      await this.finishIfAllAcknowledged(job.requestId);
       this.relay.wake();
     }
   }
@@ -228,7 +225,7 @@ export class PurgeTrackerHandler {
     if (result.updated === 1) {
       this.logger.log(`request ${ack.requestId}: area ${ack.area} acknowledged (${ack.status})`);
     }
-    await this.finishIfAllAcknowledged(this.dataSource.manager, ack.requestId);
+    await this.finishIfAllAcknowledged(ack.requestId);
     this.relay.wake();
   }
 
@@ -245,7 +242,13 @@ export class PurgeTrackerHandler {
     this.logger.log(`request ${retry.requestId}: retry of ${retry.areas.join(', ')} requested by ${retry.requestedBy}`);
   }
 
-  private async finishIfAllAcknowledged(manager: EntityManager, requestId: string): Promise<void> {
+  /**
+   * Finishes the purge when every area has a final result. It runs after the
+   * statement that wrote the caller's rows has committed, so it reads every
+   * row committed before that statement's lock was granted.
+   */
+  private async finishIfAllAcknowledged(requestId: string): Promise<void> {
+    const manager = this.dataSource.manager;
     // The purge and its areas in one query.
     const {
       rows: [purge],
@@ -305,9 +308,4 @@ export class PurgeTrackerHandler {
       this.logger.log(`request ${requestId}: purge ${outcome}`);
     }
   }
-}
-
-/** Renumbers a statement's `$n` placeholders by `offset`, to embed it after other parameters. */
-function shiftPlaceholders(sql: string, offset: number): string {
-  return sql.replace(/\$(\d+)/g, (_, number: string) => `$${Number(number) + offset}`);
 }

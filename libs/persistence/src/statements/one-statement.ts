@@ -11,6 +11,11 @@ export interface WriteStatement {
 
 const PLACEHOLDER = /\$(\d+)/g;
 
+/** Renumbers a statement's `$n` placeholders by `offset`, so it can follow `offset` parameters of an enclosing statement. */
+export function shiftPlaceholders(sql: string, offset: number): string {
+  return sql.replace(PLACEHOLDER, (_, number: string) => `$${Number(number) + offset}`);
+}
+
 /**
  * Runs data-modifying statements as one statement, each as a CTE: one round
  * trip, atomic without an explicit transaction.
@@ -35,7 +40,7 @@ export async function runWritesAsOneStatement(manager: PreparedQueryTarget, writ
     }
     const offset = parameters.length;
     parameters.push(...write.parameters);
-    return `write_${index + 1} AS (${write.sql.replace(PLACEHOLDER, (_, number: string) => `$${Number(number) + offset}`)})`;
+    return `write_${index + 1} AS (${shiftPlaceholders(write.sql, offset)})`;
   });
   await queryPrepared(manager, `WITH ${parts.join(',\n')}\nSELECT 1`, parameters);
 }
