@@ -164,7 +164,7 @@ export function endToEndBenchmark(options: BenchOptions): Benchmark {
   };
 }
 
-/** Sends a JSON POST over a keep-alive agent and reads the whole answer. */
+/** Sends a JSON POST over a keep-alive agent and reads the whole response. */
 function postJson(agent: Agent, port: number, path: string, token: string, body: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const outgoing = httpRequest(

@@ -56,7 +56,7 @@ export class PlatformEventsHandler {
         await apply(manager);
       }
     });
-    // After the commit: a request that reads the directory from now on sees the change.
+    // After the commit, so a request that reads the directory from now on reads the change.
     this.directoryReads.clear();
   }
 

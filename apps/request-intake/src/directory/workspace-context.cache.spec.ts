@@ -5,11 +5,11 @@ function context(slug: string, callerRole: WorkspaceContext['callerRole'] = 'adm
   return { id: `id-${slug}`, slug, name: slug, deletedAt: null, callerRole, admins: [] };
 }
 
-/** A read whose answer the test gives, counting how often it ran. */
+/** Returns a read that resolves with the value the test passes to `resolveWith`, counting its calls. */
 function controlledRead() {
   const pending: Array<(value: WorkspaceContext | null) => void> = [];
   const read = jest.fn(() => new Promise<WorkspaceContext | null>((resolve) => pending.push(resolve)));
-  return { read, answer: (value: WorkspaceContext | null) => pending.shift()?.(value) };
+  return { read, resolveWith: (value: WorkspaceContext | null) => pending.shift()?.(value) };
 }
 
 describe('WorkspaceContextCache', () => {
@@ -20,7 +20,7 @@ describe('WorkspaceContextCache', () => {
     now = 1_000_000;
   });
 
-  it('answers from a read younger than the TTL and reads again once it is older', async () => {
+  it('reuses a read until the TTL passes', async () => {
     const cache = new WorkspaceContextCache(1_000, 100, clock);
     let role: WorkspaceContext['callerRole'] = 'admin';
     const read = jest.fn(async () => context('acme', role));
@@ -49,28 +49,28 @@ describe('WorkspaceContextCache', () => {
 
   it('lets requests that arrive during a read share it', async () => {
     const cache = new WorkspaceContextCache(1_000, 100, clock);
-    const { read, answer } = controlledRead();
+    const { read, resolveWith } = controlledRead();
 
     const first = cache.get('acme', 'ada', read);
     const second = cache.get('acme', 'ada', read);
-    answer(context('acme'));
+    resolveWith(context('acme'));
 
     expect(await first).toEqual(context('acme'));
     expect(await second).toEqual(context('acme'));
     expect(read).toHaveBeenCalledTimes(1);
   });
 
-  it('reads again after clear(), and does not keep a read that started before it', async () => {
+  it('reads again after clear()', async () => {
     const cache = new WorkspaceContextCache(1_000, 100, clock);
-    const { read, answer } = controlledRead();
+    const { read, resolveWith } = controlledRead();
 
     const before = cache.get('acme', 'ada', read);
     cache.clear();
-    answer(context('acme', 'admin'));
+    resolveWith(context('acme', 'admin'));
     expect((await before)?.callerRole).toBe('admin');
 
     const after = cache.get('acme', 'ada', read);
-    answer(context('acme', 'member'));
+    resolveWith(context('acme', 'member'));
     expect((await after)?.callerRole).toBe('member');
     expect(read).toHaveBeenCalledTimes(2);
   });

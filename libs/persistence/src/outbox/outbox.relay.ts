@@ -56,10 +56,10 @@ export interface OutboxRelayOptions {
   /** How long the relay sleeps after finding the outbox empty, unless `wake()` is called first. */
   idleMs: number;
   /**
-   * How long the relay waits after a claim that was not full before it
-   * claims again, so the next batch collects more events (0, the default,
-   * claims at once; see `STEADY_LOAD_LINGER_MS`). The wait overlaps the
-   * publish in flight, and `wake()` ends it early.
+   * Wait after a claim that was not full, before the next claim, so the
+   * next batch collects more events. The default, 0, claims at once (see
+   * `STEADY_LOAD_LINGER_MS`). The wait overlaps the publish in flight, and
+   * `wake()` ends it early.
    */
   lingerMs?: number;
   /** Defaults to the schema's outbox table. */

@@ -8,8 +8,8 @@ import { WorkspaceContextCache } from '../../directory/workspace-context.cache';
 /**
  * Resolves a workspace slug or id to exactly one workspace, with the
  * caller's role and the admins, or fails with a 404 that names the value.
- * With `directoryReads`, a recent read of the same workspace by the same
- * caller may answer.
+ * With `directoryReads`, the result may come from a recent read of the same
+ * workspace by the same caller.
  */
 export async function resolveWorkspace(manager: EntityManager, reference: string, caller: Caller, directoryReads?: WorkspaceContextCache): Promise<WorkspaceContext> {
   const read = () => new DirectoryRepository(manager).findWorkspaceContext(reference, caller.accountId);
