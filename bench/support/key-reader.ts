@@ -5,20 +5,18 @@ import { join } from 'node:path';
 
 /**
  * Times reads with pgbench, PostgreSQL's own benchmarking client, in a
- * process of its own. A reader written with node-postgres measured mostly
- * itself: on two cores its JavaScript waited for a core whenever the
- * deleting backend held one, and its p99 rose three to seven times during a
- * bare DELETE while pgbench, reading the same rows at the same rate, saw
- * 0.7 to 1.8 times idle (docs/benchmark-notes.md, P3).
+ * process of its own. A node-postgres reader mostly timed its own JavaScript
+ * waiting for a core while the deleting backend held one of the two.
+ * During a bare DELETE its p99 rose to 3 to 7 times idle, and pgbench
+ * reading the same rows at the same rate saw 0.7 to 1.8 times idle.
  */
 const PGBENCH = process.env.PGBENCH ?? 'pgbench';
-/** pgbench stops by itself after this long if the benchmark never stops it. */
+/** Seconds after which pgbench exits by itself if the benchmark never stops it. */
 const MAX_SECONDS = 1_800;
 /**
- * pgbench writes its log through a 4 KiB stdio buffer and loses what the
- * buffer holds when it is interrupted: about a hundred reads, a quarter of
- * a second at 400 reads per second. It keeps reading this long after the
- * window closes, so every read inside the window is on disk.
+ * Milliseconds pgbench keeps reading after the window closes. It buffers its
+ * log and loses the buffer when interrupted (about 60 reads when tried at 400
+ * reads a second), so the reads of the window are on disk before the stop.
  */
 const FLUSH_MS = 1_000;
 
@@ -28,19 +26,18 @@ export interface KeyReaderOptions {
   sql: string;
   workspaceId: string;
   keys: number;
-  /** Reads per second, scheduled at random intervals by pgbench. */
+  /** Reads per second, which pgbench starts at random intervals. */
   ratePerSecond: number;
 }
 
 export interface KeyReader {
-  /** Stops reading; returns the latency in milliseconds of each read that completed since the reader was ready. */
+  /** Stops reading and returns the latency in milliseconds of each read completed since the reader was ready. */
   stop(): Promise<number[]>;
 }
 
 /**
- * Starts pgbench reading rows by key. Resolves once it reads; `stop()`
- * returns the latencies of the reads between the two calls, measured from
- * each read's start, without the wait for its scheduled start.
+ * Starts pgbench reading rows by key and resolves once it reads. Each
+ * latency runs from the read's actual start, not from its scheduled start.
  */
 export async function startKeyReader(options: KeyReaderOptions): Promise<KeyReader> {
   const directory = mkdtempSync(join(tmpdir(), 'dp-bench-reader-'));
@@ -78,7 +75,7 @@ export async function startKeyReader(options: KeyReaderOptions): Promise<KeyRead
   });
   exited.catch(() => undefined);
 
-  // pgbench reports its connection on stderr before the first read.
+  // Half a second lets pgbench connect and start reading, or fail and exit.
   await Promise.race([new Promise((resolve) => setTimeout(resolve, 500)), exited]);
   if (child.exitCode !== null) {
     await exited;
@@ -94,7 +91,7 @@ export async function startKeyReader(options: KeyReaderOptions): Promise<KeyRead
       const latencies: number[] = [];
       for (const file of readdirSync(directory).filter((name) => name.startsWith('reads'))) {
         for (const line of readFileSync(join(directory, file), 'utf8').split('\n')) {
-          // client, transaction, elapsed µs, script, completed at (s, µs), wait for the scheduled start µs
+          // Fields: client, transaction, µs since the scheduled start, script, completion time (s, µs), µs of lag behind the schedule.
           const fields = line.split(' ').map(Number);
           if (fields.length < 7) {
             continue;
