@@ -1,7 +1,18 @@
 import { PayloadOf, PurgeCounts, PurgeError, purgeCompletedV1, purgeDueV1, purgeProgressV1, purgeRetryRequestedV1 } from '@deletion/contracts';
 import { EventConsumer } from '@deletion/kafka';
 import { KafkaPublisher } from '@deletion/kafka';
-import { OutboxRelay, OutboxWriter, STEADY_LOAD_LINGER_MS, assertSchemaName, claimInboxEvent, queryAffectedCount, queryPrepared, runOnceForEvent, runWritesAsOneStatement } from '@deletion/persistence';
+import {
+  OutboxRelay,
+  OutboxWriter,
+  STEADY_LOAD_LINGER_MS,
+  assertSchemaName,
+  claimInboxEvent,
+  queryAffectedCount,
+  queryPrepared,
+  runOnceForEvent,
+  runWritesAsOneStatement,
+  shiftPlaceholders,
+} from '@deletion/persistence';
 import { Logger } from '@nestjs/common';
 import { Kafka } from 'kafkajs';
 import { DataSource, EntityManager } from 'typeorm';
@@ -46,8 +57,10 @@ function addCounts(first: PurgeCounts | null, second: PurgeCounts | undefined): 
  *
  * The Kafka handler only records the task, so it returns in milliseconds and
  * a purge that runs for an hour never holds up heartbeats or causes a
- * rebalance. A redelivered `purge.due` finds the task already stored and is a
- * no-op; each task is acknowledged once.
+ * rebalance. When this process has a free purge slot, the handler records the
+ * task as claimed, with its `running` progress, and starts the purge without
+ * waiting for the next poll. A redelivered `purge.due` finds the task already
+ * stored and is a no-op; each task is acknowledged once.
  */
 export class ProductAreaRunner {
   private readonly logger: Logger;
@@ -61,6 +74,10 @@ export class ProductAreaRunner {
   private readonly publisher: KafkaPublisher;
   private readonly consumer: EventConsumer;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Purge slots taken by `purge.due` handlers whose task is being recorded. */
+  private reservedSlots = 0;
+  /** True when a task may be waiting for a free slot, so a finished purge should wake the worker. */
+  private tasksMayWait = false;
   private running = false;
   private workerLoop?: Promise<void>;
   private pollTimer?: NodeJS.Timeout;
@@ -113,21 +130,67 @@ export class ProductAreaRunner {
       this.logger.log(`request ${job.requestId}: kind ${job.kind} is not in scope of this area; skipped`);
       return;
     }
-    // The task and the inbox row in one statement.
+    const startNow = this.running && this.inFlight.size + this.reservedSlots < this.concurrency;
+    if (!startNow) {
+      // The task and the inbox row in one statement; the worker claims the task when a slot frees.
+      const inserted = await runOnceForEvent(
+        this.options.dataSource.manager,
+        this.schema,
+        this.consumerGroupId,
+        eventId,
+        `INSERT INTO ${this.schema}.purge_tasks (request_id, workspace_id, job, status)
+         SELECT $1::uuid, $2::uuid, $3::jsonb, 'pending' WHERE EXISTS (SELECT 1 FROM inbox_claim)
+         ON CONFLICT (request_id) DO NOTHING RETURNING request_id`,
+        [job.requestId, job.workspaceId, JSON.stringify(job)],
+      );
+      if (inserted.length === 1) {
+        this.logger.log(`request ${job.requestId}: purge task recorded for workspace ${job.workspaceId}`);
+        this.tasksMayWait = true;
+        this.wakePoll?.();
+      }
+      return;
+    }
+
+    this.reservedSlots += 1;
+    try {
+      const task = await this.recordClaimedTask(eventId, job);
+      if (task) {
+        this.logger.log(`request ${job.requestId}: purge task recorded for workspace ${job.workspaceId}`);
+        this.startExecution(task);
+      }
+    } finally {
+      this.reservedSlots -= 1;
+    }
+  }
+
+  /**
+   * Records the task as claimed by this process (first attempt, lease
+   * running) with its `running` progress and the inbox row, in one
+   * statement. Returns the task, or undefined for a redelivered event.
+   */
+  private async recordClaimedTask(eventId: string, job: PurgeJob): Promise<ClaimedTask | undefined> {
+    const task: ClaimedTask = { request_id: job.requestId, job, attempts: 1, counts: null };
+    const parameters = [job.requestId, job.workspaceId, JSON.stringify(job), this.leaseMs];
+    const progress = this.outbox.insertStatement(
+      [{ contract: purgeProgressV1, ...this.progressEvent(task, { status: 'running', error: null, nextAttemptAt: null }) }],
+      { onlyIf: 'EXISTS (SELECT 1 FROM task)' },
+    ).statement;
     const inserted = await runOnceForEvent(
       this.options.dataSource.manager,
       this.schema,
       this.consumerGroupId,
       eventId,
-      `INSERT INTO ${this.schema}.purge_tasks (request_id, workspace_id, job, status)
-       SELECT $1::uuid, $2::uuid, $3::jsonb, 'pending' WHERE EXISTS (SELECT 1 FROM inbox_claim)
-       ON CONFLICT (request_id) DO NOTHING RETURNING request_id`,
-      [job.requestId, job.workspaceId, JSON.stringify(job)],
+      `, task AS (
+         INSERT INTO ${this.schema}.purge_tasks (request_id, workspace_id, job, status, attempts, lease_until)
+         SELECT $1::uuid, $2::uuid, $3::jsonb, 'running', 1, now() + make_interval(secs => $4::double precision / 1000)
+          WHERE EXISTS (SELECT 1 FROM inbox_claim)
+         ON CONFLICT (request_id) DO NOTHING RETURNING request_id),
+       progress AS (${shiftPlaceholders(progress.sql, parameters.length)})
+       SELECT request_id FROM task`,
+      [...parameters, ...progress.parameters],
     );
-    if (inserted.length === 1) {
-      this.logger.log(`request ${job.requestId}: purge task recorded for workspace ${job.workspaceId}`);
-      this.wakePoll?.();
-    }
+    this.relay.wake();
+    return inserted.length === 1 ? task : undefined;
   }
 
   /** Makes a failed task due again with a fresh attempt count, when an operator retries this area. */
@@ -148,20 +211,23 @@ export class ProductAreaRunner {
       );
     });
     this.logger.log(`request ${retry.requestId}: retry requested by ${retry.requestedBy}; ${reopened} failed task reopened`);
+    this.tasksMayWait = true;
     this.wakePoll?.();
   }
 
   private async runWorker(): Promise<void> {
     while (this.running) {
       try {
-        const free = this.concurrency - this.inFlight.size;
+        const free = this.concurrency - this.inFlight.size - this.reservedSlots;
+        if (free > 0) {
+          this.tasksMayWait = false;
+        }
         const tasks = free > 0 ? await this.claimTasks(free) : [];
+        if (tasks.length === free) {
+          this.tasksMayWait = true;
+        }
         for (const task of tasks) {
-          const execution = this.execute(task).finally(() => {
-            this.inFlight.delete(execution);
-            this.wakePoll?.();
-          });
-          this.inFlight.add(execution);
+          this.startExecution(task);
         }
         if (tasks.length === 0 || tasks.length === free) {
           await this.sleep(this.pollIntervalMs);
@@ -171,6 +237,17 @@ export class ProductAreaRunner {
         await this.sleep(this.pollIntervalMs * 5);
       }
     }
+  }
+
+  private startExecution(task: ClaimedTask): void {
+    const execution = this.execute(task).finally(() => {
+      this.inFlight.delete(execution);
+      // Without tasks waiting for this slot, the next claim can wait for the poll.
+      if (this.tasksMayWait) {
+        this.wakePoll?.();
+      }
+    });
+    this.inFlight.add(execution);
   }
 
   private async claimTasks(limit: number): Promise<ClaimedTask[]> {
