@@ -6,12 +6,11 @@ import {
   deletionCompletedV1,
   purgeCompletedV1,
   purgeDueV1,
-  purgeProgressV1,
   purgeRetryRequestedV1,
   purgeStartedV1,
 } from '@deletion/contracts';
 import { EventConsumer } from '@deletion/kafka';
-import { OutboxRelay, OutboxWriter, queryPrepared, runOnceForEvent, shiftPlaceholders } from '@deletion/persistence';
+import { OutboxRelay, OutboxWriter, queryPrepared, shiftPlaceholders } from '@deletion/persistence';
 import { Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 
@@ -43,6 +42,8 @@ const LOCKED_INBOX_CLAIM = `request_lock AS (SELECT pg_advisory_xact_lock(hashte
 
 /**
  * Tracks each purge until every product area in scope has acknowledged.
+ * The tracker waits only for acknowledgements. It does not consume
+ * `purge.progress`, because request-intake shows interim progress.
  *
  * Acknowledgements are keyed by (request, area): a duplicate or a replay
  * after a rebalance updates the same row, so it is never counted twice. An
@@ -66,7 +67,6 @@ export class PurgeTrackerHandler {
   register(consumer: EventConsumer): void {
     consumer
       .on(purgeDueV1, (event) => this.startPurgeOnce(event))
-      .on(purgeProgressV1, (event) => this.recordProgress(event))
       .on(purgeCompletedV1, (event) => this.recordAcknowledgement(event))
       .on(purgeRetryRequestedV1, (event) => this.once(event, (manager) => this.reopenFailedAreas(manager, event.payload)));
   }
@@ -161,27 +161,6 @@ export class PurgeTrackerHandler {
       await this.finishIfAllAcknowledged(job.requestId);
       this.relay.wake();
     }
-  }
-
-  /**
-   * Records an area's interim state in one statement with the inbox row. It
-   * needs no request lock: it never finishes a purge, and the row lock and
-   * the final-state guard keep it from overwriting an acknowledgement.
-   */
-  private async recordProgress(event: EventEnvelope<PayloadOf<typeof purgeProgressV1>>): Promise<void> {
-    const progress = event.payload;
-    await runOnceForEvent(
-      this.dataSource.manager,
-      'executor',
-      this.consumerName,
-      event.eventId,
-      `INSERT INTO executor.purge_areas (request_id, area, status, attempts, error)
-       SELECT $1::uuid, $2::text, $3::text, $4::int, $5::jsonb WHERE EXISTS (SELECT 1 FROM inbox_claim)
-       ON CONFLICT (request_id, area) DO UPDATE SET status = EXCLUDED.status, attempts = GREATEST(executor.purge_areas.attempts, EXCLUDED.attempts),
-         error = EXCLUDED.error, updated_at = now()
-       WHERE executor.purge_areas.status NOT IN ('succeeded', 'failed', 'skipped')`,
-      [progress.requestId, progress.area, progress.status === 'running' ? 'running' : 'pending', progress.attempt, progress.error ? JSON.stringify(progress.error) : null],
-    );
   }
 
   /**
