@@ -27,7 +27,9 @@ export async function startServiceProcess(
   // The service writes its log to the file itself, as a deployed one would: piped through the
   // benchmark process, every line cost a second process a wake-up on the cores being measured.
   const log = openSync(join(LOG_DIR, `${name}.log`), 'w');
-  const child: ChildProcess = spawn(process.execPath, ['-r', '@swc-node/register', join(ROOT, entry)], {
+  // BENCH_SERVICE_NODE_FLAGS, such as --cpu-prof, go to each service process.
+  const flags = (process.env.BENCH_SERVICE_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const child: ChildProcess = spawn(process.execPath, [...flags, '-r', '@swc-node/register', join(ROOT, entry)], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', log, log],
