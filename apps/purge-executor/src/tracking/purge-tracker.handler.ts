@@ -167,14 +167,16 @@ export class PurgeTrackerHandler {
    * Records an area's acknowledgement with the request's lock and the inbox
    * row in one statement, then checks in later statements, which see every
    * acknowledgement committed before the lock was granted, whether the
-   * purge is finished. A redelivered acknowledgement runs the check too, so
+   * purge is finished. The first statement also returns the purge and the
+   * other areas as its snapshot saw them, which spares the read when they
+   * are final already. A redelivered acknowledgement runs the check too, so
    * a crash between the statements cannot strand a purge.
    */
   private async recordAcknowledgement(event: EventEnvelope<PayloadOf<typeof purgeCompletedV1>>): Promise<void> {
     const ack = event.payload;
     const {
       rows: [result],
-    } = await queryPrepared<{ claimed: number; updated: number }>(
+    } = await queryPrepared<{ claimed: number; updated: number; purge: PurgeRow | null; other_areas: AreaRow[] }>(
       this.dataSource.manager,
       `WITH ${LOCKED_INBOX_CLAIM},
        acknowledged AS (
@@ -184,7 +186,11 @@ export class PurgeTrackerHandler {
            attempts = EXCLUDED.attempts, error = EXCLUDED.error, acknowledged_at = now(), updated_at = now()
          WHERE executor.purge_areas.status NOT IN ('succeeded', 'skipped')
          RETURNING area)
-       SELECT (SELECT count(*) FROM inbox_claim)::int AS claimed, (SELECT count(*) FROM acknowledged)::int AS updated`,
+       SELECT (SELECT count(*) FROM inbox_claim)::int AS claimed, (SELECT count(*) FROM acknowledged)::int AS updated,
+              (SELECT json_build_object('request_id', p.request_id, 'workspace_id', p.workspace_id, 'kind', p.kind, 'status', p.status)
+                 FROM executor.purges p WHERE p.request_id = $4) AS purge,
+              COALESCE((SELECT json_agg(json_build_object('area', a.area, 'status', a.status, 'counts', a.counts, 'error', a.error))
+                          FROM executor.purge_areas a WHERE a.request_id = $4 AND a.area <> $5), '[]') AS other_areas`,
       [
         `purge:${ack.requestId}`,
         this.consumerName,
@@ -204,7 +210,14 @@ export class PurgeTrackerHandler {
     if (result.updated === 1) {
       this.logger.log(`request ${ack.requestId}: area ${ack.area} acknowledged (${ack.status})`);
     }
-    await this.finishIfAllAcknowledged(ack.requestId);
+    // The snapshot predates the lock and may miss rows committed meanwhile. Such rows cannot change the outcome
+    // when the snapshot already shows the purge and every other area final.
+    if (result.updated === 1 && result.purge?.status === 'purging' && result.other_areas.every((area) => FINAL_AREA_STATUSES.has(area.status))) {
+      const own: AreaRow = { area: ack.area, status: ack.status, counts: ack.counts, error: ack.error };
+      await this.finish(result.purge, [...result.other_areas, own].sort((left, right) => left.area.localeCompare(right.area)));
+    } else {
+      await this.finishIfAllAcknowledged(ack.requestId);
+    }
     this.relay.wake();
   }
 
@@ -242,11 +255,18 @@ export class PurgeTrackerHandler {
     if (!purge || purge.status !== 'purging') {
       return;
     }
-    const { areas } = purge;
-    if (!areas.every((area) => FINAL_AREA_STATUSES.has(area.status))) {
-      return;
+    if (purge.areas.every((area) => FINAL_AREA_STATUSES.has(area.status))) {
+      await this.finish(purge, purge.areas);
     }
+  }
 
+  /**
+   * Moves the purge out of `purging` and publishes `deletion.completed` with
+   * the receipt of `areas`, unless another check finished it first or an
+   * area is no longer final.
+   */
+  private async finish(purge: PurgeRow, areas: AreaRow[]): Promise<void> {
+    const requestId = purge.request_id;
     const outcome = areas.some((area) => area.status === 'failed') ? 'failed' : 'completed';
     const completed = this.outbox.insertStatement(
       [
@@ -276,9 +296,13 @@ export class PurgeTrackerHandler {
     const {
       rows: [finish],
     } = await queryPrepared<{ finished: number }>(
-      manager,
+      this.dataSource.manager,
       `WITH finished AS (
-         UPDATE executor.purges SET status = $2, finished_at = now() WHERE request_id = $1 AND status = 'purging' RETURNING request_id),
+         UPDATE executor.purges SET status = $2, finished_at = now()
+          WHERE request_id = $1 AND status = 'purging'
+            AND NOT EXISTS (SELECT 1 FROM executor.purge_areas
+                             WHERE request_id = $1 AND status NOT IN ('succeeded', 'failed', 'skipped'))
+         RETURNING request_id),
        completed AS (${shiftPlaceholders(completed.sql, 2)})
        SELECT count(*)::int AS finished FROM finished`,
       [requestId, outcome, ...completed.parameters],

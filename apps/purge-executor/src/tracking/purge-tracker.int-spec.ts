@@ -135,4 +135,31 @@ describe('purge tracker', () => {
 
     expect(completions(purge.requestId)).toHaveLength(1);
   });
+
+  it('builds the receipt from every acknowledgement', async () => {
+    const purge = newPurge();
+    await purgeDue(purge);
+    await waitFor(() => recorder.ofType('purge.started', purge.requestId).length === 1, { description: 'purge.started' });
+    const error = { code: 'unavailable', message: 'the CRM is unavailable', permanent: true };
+    await publisher.publish(
+      purgeCompletedV1,
+      { ...purge, area: 'audiences', status: 'failed', counts: { audiences: 2 }, attempt: 5, error, completedAt: new Date().toISOString() },
+      { key: purge.workspaceId, requestId: purge.requestId, workspaceId: purge.workspaceId },
+    );
+    await waitFor(
+      async () => (await env.query("SELECT 1 FROM executor.purge_areas WHERE request_id = $1 AND status = 'failed'", [purge.requestId])).length === 1,
+      { description: 'the failed acknowledgement to be stored' },
+    );
+
+    await acknowledge(purge, 'profiles');
+
+    await waitFor(() => completions(purge.requestId).length === 1, { description: 'deletion.completed' });
+    const payload = completions(purge.requestId)[0].envelope?.payload;
+    expect(payload?.outcome).toBe('failed');
+    expect(payload?.receipt).toEqual([
+      { area: 'audiences', status: 'failed', counts: { audiences: 2 }, error: 'the CRM is unavailable' },
+      { area: 'profiles', status: 'succeeded', counts: { rows: 1 }, error: null },
+    ]);
+    expect(await purgeStatus(purge.requestId)).toBe('failed');
+  });
 });
