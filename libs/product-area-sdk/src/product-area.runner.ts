@@ -189,7 +189,7 @@ export class ProductAreaRunner {
        SELECT request_id FROM task`,
       [...parameters, ...progress.parameters],
     );
-    this.relay.wake();
+    // No wake-up for the relay: the progress rides with the acknowledgement of a short purge, or with the next claim.
     return inserted.length === 1 ? task : undefined;
   }
 
