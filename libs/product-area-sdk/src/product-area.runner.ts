@@ -222,7 +222,7 @@ export class ProductAreaRunner {
         if (free > 0) {
           this.tasksMayWait = false;
         }
-        const tasks = free > 0 ? await this.claimTasks(free) : [];
+        const tasks = free > 0 && (await this.anyTaskClaimable()) ? await this.claimTasks(free) : [];
         if (tasks.length === free) {
           this.tasksMayWait = true;
         }
@@ -248,6 +248,17 @@ export class ProductAreaRunner {
       }
     });
     this.inFlight.add(execution);
+  }
+
+  /** Checks in one autocommit statement whether a claim would find a task, so an empty poll costs one round trip instead of a transaction. */
+  private async anyTaskClaimable(): Promise<boolean> {
+    const { rows } = await queryPrepared<{ claimable: boolean }>(
+      this.options.dataSource.manager,
+      `SELECT EXISTS (SELECT 1 FROM ${this.schema}.purge_tasks
+                       WHERE (status = 'pending' AND next_attempt_at <= now())
+                          OR (status = 'running' AND lease_until < now())) AS claimable`,
+    );
+    return rows[0].claimable;
   }
 
   private async claimTasks(limit: number): Promise<ClaimedTask[]> {
