@@ -30,6 +30,14 @@ interface AreaRow {
 
 const FINAL_AREA_STATUSES = new Set(['succeeded', 'failed', 'skipped']);
 
+/** Orders a receipt's areas by name as `ORDER BY area COLLATE "C"` does, so both ways of finishing list them alike. */
+function byAreaName(left: AreaRow, right: AreaRow): number {
+  if (left.area === right.area) {
+    return 0;
+  }
+  return left.area < right.area ? -1 : 1;
+}
+
 /**
  * The CTEs that open a tracker statement: the request's advisory lock, then
  * the inbox row ($1 the lock key, $2 the consumer, $3 the event id).
@@ -214,7 +222,7 @@ export class PurgeTrackerHandler {
     // when the snapshot already shows the purge and every other area final.
     if (result.updated === 1 && result.purge?.status === 'purging' && result.other_areas.every((area) => FINAL_AREA_STATUSES.has(area.status))) {
       const own: AreaRow = { area: ack.area, status: ack.status, counts: ack.counts, error: ack.error };
-      await this.finish(result.purge, [...result.other_areas, own].sort((left, right) => left.area.localeCompare(right.area)));
+      await this.finish(result.purge, [...result.other_areas, own].sort(byAreaName));
     } else {
       await this.finishIfAllAcknowledged(ack.requestId);
     }
@@ -247,7 +255,7 @@ export class PurgeTrackerHandler {
     } = await queryPrepared<PurgeRow & { areas: AreaRow[] }>(
       manager,
       `SELECT p.request_id, p.workspace_id, p.kind, p.status,
-              COALESCE((SELECT json_agg(json_build_object('area', a.area, 'status', a.status, 'counts', a.counts, 'error', a.error) ORDER BY a.area)
+              COALESCE((SELECT json_agg(json_build_object('area', a.area, 'status', a.status, 'counts', a.counts, 'error', a.error) ORDER BY a.area COLLATE "C")
                           FROM executor.purge_areas a WHERE a.request_id = p.request_id), '[]') AS areas
          FROM executor.purges p WHERE p.request_id = $1`,
       [requestId],
