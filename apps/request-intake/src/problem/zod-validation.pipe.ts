@@ -23,10 +23,36 @@ export class ZodValidationPipe<TSchema extends z.ZodType> implements PipeTransfo
     throw problems.validation(
       result.error.issues.map((issue) => ({
         field: issue.path.length > 0 ? issue.path.join('.') : describeRootIssue(issue),
-        detail: issue.message,
+        detail: withRejectedValue(issue, value),
       })),
     );
   }
+}
+
+/** Issue codes whose message is about the value itself, so the message repeats it. */
+const VALUE_ISSUES = new Set(['invalid_value', 'invalid_union', 'invalid_type', 'invalid_format']);
+/** Fields whose values never go back into an error. */
+const SECRET_FIELDS = new Set(['password']);
+const MAX_ECHOED_LENGTH = 80;
+
+/** Adds the rejected value to the issue's message when the value is a string, number or boolean of a non-secret field. */
+function withRejectedValue(issue: z.core.$ZodIssue, input: unknown): string {
+  const field = issue.path[issue.path.length - 1];
+  if (!VALUE_ISSUES.has(issue.code) || issue.path.length === 0 || (typeof field === 'string' && SECRET_FIELDS.has(field))) {
+    return issue.message;
+  }
+  let rejected: unknown = input;
+  for (const key of issue.path) {
+    rejected = rejected !== null && typeof rejected === 'object' ? (rejected as Record<PropertyKey, unknown>)[key] : undefined;
+  }
+  if (typeof rejected === 'string') {
+    const shown = rejected.length > MAX_ECHOED_LENGTH ? `${rejected.slice(0, MAX_ECHOED_LENGTH)}…` : rejected;
+    return `${issue.message} (got ${JSON.stringify(shown)})`;
+  }
+  if (typeof rejected === 'number' || typeof rejected === 'boolean') {
+    return `${issue.message} (got ${String(rejected)})`;
+  }
+  return issue.message;
 }
 
 function describeRootIssue(issue: z.core.$ZodIssue): string {
