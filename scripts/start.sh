@@ -14,6 +14,8 @@ STATE_DIR="$ROOT/.tmp"
 LOG_DIR="$STATE_DIR/logs"
 SERVICES=(request-intake grace-scheduler purge-executor notifier profiles-area audiences-area)
 PIDS=()
+# The name of each started process, by its position in PIDS.
+NAMES=()
 
 if [[ ! -d node_modules ]]; then
   echo "start: installing npm packages (npm ci)"
@@ -47,29 +49,53 @@ trap 'stop_all 1' EXIT
 mkdir -p "$LOG_DIR"
 node -r @swc-node/register scripts/dev/mail-catcher.ts >"$LOG_DIR/mail-catcher.log" 2>&1 &
 PIDS+=($!)
+NAMES+=(mail-catcher)
+
+port_of() {
+  case "$1" in
+    request-intake) echo 3000 ;;
+    grace-scheduler) echo 3001 ;;
+    purge-executor) echo 3002 ;;
+    notifier) echo 3003 ;;
+    *) echo "" ;;
+  esac
+}
+
+# Names a process that exited and shows the end of its log.
+report_exit() {
+  echo "start: $1 exited; the end of $LOG_DIR/$1.log follows" >&2
+  tail -20 "$LOG_DIR/$1.log" >&2
+}
+
+# Waits up to 120 s until a service responds on /health, or logs that it is ready when it has no port. Fails if it exits first.
+wait_ready() {
+  local service="$1" pid="$2" port
+  port="$(port_of "$service")"
+  for _ in $(seq 1 240); do
+    if [[ -n $port ]] && curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1; then return 0; fi
+    if [[ -z $port ]] && grep -q 'ready (schema' "$LOG_DIR/$service.log" 2>/dev/null; then return 0; fi
+    if ! kill -0 "$pid" 2>/dev/null; then
+      report_exit "$service"
+      exit 1
+    fi
+    sleep 0.5
+  done
+  echo "start: $service did not become ready within 120 s; see $LOG_DIR/$service.log" >&2
+  exit 1
+}
 
 for service in "${SERVICES[@]}"; do
-  case "$service" in
-    request-intake) port=3000 ;;
-    grace-scheduler) port=3001 ;;
-    purge-executor) port=3002 ;;
-    notifier) port=3003 ;;
-    *) port="" ;;
-  esac
-  HTTP_PORT="$port" node -r @swc-node/register "apps/$service/src/main.ts" >"$LOG_DIR/$service.log" 2>&1 &
+  HTTP_PORT="$(port_of "$service")" node -r @swc-node/register "apps/$service/src/main.ts" >"$LOG_DIR/$service.log" 2>&1 &
   PIDS+=($!)
+  NAMES+=("$service")
   # request-intake runs first so that its migrations and the topics exist before the others start.
   if [[ $service == request-intake ]]; then
-    for _ in $(seq 1 120); do
-      if curl -fsS "http://127.0.0.1:3000/health" >/dev/null 2>&1; then break; fi
-      if ! kill -0 "${PIDS[-1]}" 2>/dev/null; then
-        echo "start: request-intake exited; see $LOG_DIR/request-intake.log" >&2
-        tail -20 "$LOG_DIR/request-intake.log" >&2
-        exit 1
-      fi
-      sleep 0.5
-    done
+    wait_ready "$service" "${PIDS[-1]}"
   fi
+done
+for index in "${!SERVICES[@]}"; do
+  # PIDS[0] is the mail catcher.
+  wait_ready "${SERVICES[$index]}" "${PIDS[$((index + 1))]}"
 done
 
 node -r @swc-node/register scripts/demo/load-demo-data.ts
@@ -95,5 +121,9 @@ Press Ctrl-C to stop everything.
 INFO
 
 wait -n "${PIDS[@]}" || true
-echo "start: a service exited; see $LOG_DIR/" >&2
+for index in "${!PIDS[@]}"; do
+  if ! kill -0 "${PIDS[$index]}" 2>/dev/null; then
+    report_exit "${NAMES[$index]}"
+  fi
+done
 exit 1
