@@ -221,6 +221,25 @@ describe('deletion request API', () => {
       expect(create.responses['404'].content['application/problem+json'].schema.required).toContain('status');
       expect(JSON.stringify(document)).not.toContain('"const"');
     });
+
+    it('documents the bodies of successful responses', async () => {
+      const document = await (await fetch(`${intake.url}/docs/openapi.json`)).json();
+      const shown = document.paths['/v1/deletion-requests/{id}'].get.responses['200'].content['application/json'].schema;
+      expect(Object.keys(shown.properties)).toEqual(expect.arrayContaining(['status', 'areas', 'receipt', 'deadline']));
+      expect(shown.properties.areas.items.properties.status.enum).toEqual(['pending', 'running', 'succeeded', 'failed', 'skipped']);
+      const page = document.paths['/v1/deletion-requests'].get.responses['200'].content['application/json'].schema;
+      expect(page.required).toEqual(['items', 'nextCursor']);
+      const created = document.paths['/v1/deletion-requests'].post.responses['202'].content['application/json'].schema;
+      expect(created.oneOf).toHaveLength(2);
+      expect(document.paths['/v1/deletion-requests/{id}/audit'].get.responses['200'].content['application/json'].schema.type).toBe('array');
+
+      // The documented fields are the fields a real response has.
+      const ada = client('ada@acme.test');
+      const accepted = await ada.post('/v1/deletion-requests', { kind: 'user', workspace: 'acme', regulation: 'delete', subjectType: 'userId', subjects: ['user-openapi'] });
+      expect(accepted.status).toBe(202);
+      const { body: request } = await ada.get(`/v1/deletion-requests/${(accepted.body as { id: string }).id}`);
+      expect(Object.keys(request as object).sort()).toEqual(Object.keys(shown.properties).sort());
+    });
   });
 
   describe('health', () => {

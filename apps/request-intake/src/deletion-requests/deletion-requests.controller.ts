@@ -15,6 +15,13 @@ import {
   createDeletionRequestBodySchema,
   listDeletionRequestsQuerySchema,
 } from './deletion-request.schemas';
+import {
+  ACCOUNT_DELETION_SCHEMA,
+  AUDIT_EVENTS_SCHEMA,
+  DELETION_REQUEST_PAGE_SCHEMA,
+  DELETION_REQUEST_SCHEMA,
+  jsonResponse,
+} from './deletion-request.openapi';
 import { AuditEventView, DeletionRequestPage, DeletionRequestView } from './deletion-request.view';
 import { DeletionRequestsService } from './deletion-requests.service';
 
@@ -101,7 +108,11 @@ export class DeletionRequestsController {
       account: { summary: 'Delete the signed-in account', value: { kind: 'account', password: 'the account password' } },
     },
   })
-  @ApiResponse({ status: 202, description: 'Accepted: the request (for kind account, the account deletion with one request per administered workspace)' })
+  @ApiResponse(
+    jsonResponse(202, 'Accepted: the request (for kind account, the account deletion with one request per administered workspace)', {
+      oneOf: [DELETION_REQUEST_SCHEMA, ACCOUNT_DELETION_SCHEMA],
+    }),
+  )
   @ApiResponse(problemResponse(400, 'The body is invalid: a missing, unknown or malformed field, a time of day in a source range, an empty or oversized subject list'))
   @ApiResponse(problemResponse(401, 'No valid bearer token, or a wrong password for kind account'))
   @ApiResponse(problemResponse(403, 'The caller lacks the role the kind requires (workspace admin, or operator)'))
@@ -128,7 +139,7 @@ export class DeletionRequestsController {
   @ApiQuery({ name: 'kind', required: false, enum: ['workspace', 'purge', 'user', 'source', 'legacy_archive_purge', 'account'] })
   @ApiQuery({ name: 'limit', required: false, description: '1 to 100, default 20' })
   @ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page' })
-  @ApiResponse({ status: 200, description: '{ items, nextCursor }' })
+  @ApiResponse(jsonResponse(200, 'One page of requests', DELETION_REQUEST_PAGE_SCHEMA))
   @ApiResponse(problemResponse(400, 'An invalid filter, limit or cursor'))
   list(
     @CurrentCaller() caller: Caller,
@@ -139,7 +150,7 @@ export class DeletionRequestsController {
 
   @Get(':id')
   @ApiOperation({ summary: 'Show a deletion request with the progress of every product area' })
-  @ApiResponse({ status: 200, description: 'The request' })
+  @ApiResponse(jsonResponse(200, 'The request', DELETION_REQUEST_SCHEMA))
   @ApiResponse(problemResponse(400, 'The id is not a UUID'))
   @ApiResponse(problemResponse(404, 'No such request, or the caller may not see it'))
   get(@CurrentCaller() caller: Caller, @Param('id') id: string): Promise<DeletionRequestView> {
@@ -148,7 +159,7 @@ export class DeletionRequestsController {
 
   @Get(':id/audit')
   @ApiOperation({ summary: "Show a request's append-only audit trail: who did what, when (UTC), why and on which ticket" })
-  @ApiResponse({ status: 200, description: 'The audit events, oldest first' })
+  @ApiResponse(jsonResponse(200, 'The audit events, oldest first', AUDIT_EVENTS_SCHEMA))
   @ApiResponse(problemResponse(400, 'The id is not a UUID'))
   @ApiResponse(problemResponse(404, 'No such request, or the caller may not see it'))
   audit(@CurrentCaller() caller: Caller, @Param('id') id: string): Promise<AuditEventView[]> {
@@ -159,7 +170,7 @@ export class DeletionRequestsController {
   @HttpCode(202)
   @ApiOperation({ summary: 'Run the failed product areas of a failed request again (operators)' })
   @ApiHeader(idempotencyHeader)
-  @ApiResponse({ status: 202, description: 'The request, back in status "purging"' })
+  @ApiResponse(jsonResponse(202, 'The request, back in status "purging"', DELETION_REQUEST_SCHEMA))
   @ApiResponse(problemResponse(400, 'The id is not a UUID, or the Idempotency-Key is malformed'))
   @ApiResponse(problemResponse(403, 'The caller is not an operator'))
   @ApiResponse(problemResponse(404, 'No such request'))
@@ -178,7 +189,7 @@ export class DeletionRequestsController {
   @ApiOperation({ summary: 'Cancel a request during its grace period (admins of the workspace and operators)' })
   @ApiHeader(idempotencyHeader)
   @ApiBody({ required: false, schema: openApiSchema(cancelDeletionRequestBodySchema) })
-  @ApiResponse({ status: 200, description: 'Cancelled; nothing is purged' })
+  @ApiResponse(jsonResponse(200, 'Cancelled; nothing is purged', DELETION_REQUEST_SCHEMA))
   @ApiResponse(problemResponse(400, 'The id is not a UUID, the body is invalid, or the Idempotency-Key is malformed'))
   @ApiResponse(problemResponse(403, 'The caller is neither an admin of the workspace nor an operator'))
   @ApiResponse(problemResponse(404, 'No such request, or the caller may not see it'))
