@@ -93,9 +93,10 @@ for service in "${SERVICES[@]}"; do
     wait_ready "$service" "${PIDS[-1]}"
   fi
 done
-for index in "${!SERVICES[@]}"; do
-  # PIDS[0] is the mail catcher.
-  wait_ready "${SERVICES[$index]}" "${PIDS[$((index + 1))]}"
+for index in "${!NAMES[@]}"; do
+  if [[ ${NAMES[$index]} != mail-catcher ]]; then
+    wait_ready "${NAMES[$index]}" "${PIDS[$index]}"
+  fi
 done
 
 node -r @swc-node/register scripts/demo/load-demo-data.ts

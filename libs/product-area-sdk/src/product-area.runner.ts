@@ -51,6 +51,9 @@ function addCounts(first: PurgeCounts | null, second: PurgeCounts | undefined): 
   return total;
 }
 
+/** The tasks a worker may claim: due and pending, or running under a lease that has run out. */
+const CLAIMABLE_TASK = `(status = 'pending' AND next_attempt_at <= now()) OR (status = 'running' AND lease_until < now())`;
+
 /**
  * Runs one product area: receives `purge.due`, stores it as a task, purges
  * with retries and leases, and acknowledges with `purge.completed`.
@@ -254,9 +257,7 @@ export class ProductAreaRunner {
   private async anyTaskClaimable(): Promise<boolean> {
     const { rows } = await queryPrepared<{ claimable: boolean }>(
       this.options.dataSource.manager,
-      `SELECT EXISTS (SELECT 1 FROM ${this.schema}.purge_tasks
-                       WHERE (status = 'pending' AND next_attempt_at <= now())
-                          OR (status = 'running' AND lease_until < now())) AS claimable`,
+      `SELECT EXISTS (SELECT 1 FROM ${this.schema}.purge_tasks WHERE ${CLAIMABLE_TASK}) AS claimable`,
     );
     return rows[0].claimable;
   }
@@ -270,8 +271,7 @@ export class ProductAreaRunner {
                 lease_until = now() + make_interval(secs => $1::double precision / 1000)
           WHERE request_id IN (
                 SELECT request_id FROM ${this.schema}.purge_tasks
-                 WHERE (status = 'pending' AND next_attempt_at <= now())
-                    OR (status = 'running' AND lease_until < now())
+                 WHERE ${CLAIMABLE_TASK}
                  ORDER BY next_attempt_at
                  LIMIT $2
                  FOR UPDATE SKIP LOCKED)

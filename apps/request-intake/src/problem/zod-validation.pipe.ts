@@ -35,7 +35,7 @@ const VALUE_ISSUES = new Set(['invalid_value', 'invalid_union', 'invalid_type', 
 const SECRET_FIELDS = new Set(['password']);
 const MAX_ECHOED_LENGTH = 80;
 
-/** Adds the rejected value to the issue's message when the value is a string, number or boolean of a non-secret field. */
+/** Appends the rejected value to the issue's message for a string, number or boolean, except in secret fields. */
 function withRejectedValue(issue: z.core.$ZodIssue, input: unknown): string {
   const field = issue.path[issue.path.length - 1];
   if (!VALUE_ISSUES.has(issue.code) || issue.path.length === 0 || (typeof field === 'string' && SECRET_FIELDS.has(field))) {
@@ -46,8 +46,8 @@ function withRejectedValue(issue: z.core.$ZodIssue, input: unknown): string {
     rejected = rejected !== null && typeof rejected === 'object' ? (rejected as Record<PropertyKey, unknown>)[key] : undefined;
   }
   if (typeof rejected === 'string') {
-    const shown = rejected.length > MAX_ECHOED_LENGTH ? `${rejected.slice(0, MAX_ECHOED_LENGTH)}…` : rejected;
-    return `${issue.message} (got ${JSON.stringify(shown)})`;
+    const echoed = rejected.length > MAX_ECHOED_LENGTH ? `${rejected.slice(0, MAX_ECHOED_LENGTH)}…` : rejected;
+    return `${issue.message} (got ${JSON.stringify(echoed)})`;
   }
   if (typeof rejected === 'number' || typeof rejected === 'boolean') {
     return `${issue.message} (got ${String(rejected)})`;
