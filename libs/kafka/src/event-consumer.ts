@@ -27,6 +27,17 @@ export type EventHandler<TContract extends MessageContract> = (
   context: MessageContext,
 ) => Promise<void>;
 
+/**
+ * Handles several events of one type at once, in one round trip where it can.
+ * It receives at most one event per request, so it never has to order two
+ * events of the same request. It must be idempotent per event, like every
+ * handler: when it throws, each event is handled again on its own.
+ */
+export type BatchEventHandler<TContract extends MessageContract> = (
+  envelopes: Array<EventEnvelope<PayloadOf<TContract>>>,
+  context: MessageContext,
+) => Promise<void>;
+
 export interface EventConsumerOptions {
   /** Consumer group id, already carrying the deployment's topic prefix. */
   groupId: string;
@@ -42,9 +53,22 @@ export interface EventConsumerOptions {
 
 type ParsedMessage = { envelope: EventEnvelope<unknown> } | { rejection: { code: string; reason: string } };
 
+interface RegisteredHandler {
+  contract: MessageContract;
+  handler: EventHandler<MessageContract>;
+  batch?: BatchEventHandler<MessageContract>;
+}
+
+type CheckedMessage =
+  | { kind: 'valid'; registered: RegisteredHandler; envelope: EventEnvelope<unknown> }
+  | { kind: 'rejected'; code: string; reason: string }
+  | { kind: 'ignored' };
+
 interface IncomingMessage {
   message: KafkaMessage;
   parsed: ParsedMessage;
+  /** The outcome of `check`, kept once a round has checked the message. */
+  checked?: CheckedMessage;
 }
 
 /** Returns the lane of a message: its request, or its key when the event belongs to no request. */
@@ -82,7 +106,7 @@ export interface DeadLetter {
  */
 export class EventConsumer {
   private readonly logger: Logger;
-  private readonly handlers = new Map<string, { contract: MessageContract; handler: EventHandler<MessageContract> }>();
+  private readonly handlers = new Map<string, RegisteredHandler>();
   private readonly deadLetterPublisher: KafkaPublisher;
   private consumer?: Consumer;
   private deadLetterListener?: (deadLetter: DeadLetter) => void;
@@ -99,6 +123,20 @@ export class EventConsumer {
     this.handlers.set(`${contract.type}@${contract.version}`, {
       contract,
       handler: handler as unknown as EventHandler<MessageContract>,
+    });
+    return this;
+  }
+
+  /**
+   * Registers a handler that takes the events of one fetched batch together
+   * (see `BatchEventHandler`). A single event goes to it as a batch of one.
+   */
+  onBatch<TContract extends MessageContract>(contract: TContract, handler: BatchEventHandler<TContract>): this {
+    const batch = handler as unknown as BatchEventHandler<MessageContract>;
+    this.handlers.set(`${contract.type}@${contract.version}`, {
+      contract,
+      handler: (envelope, context) => batch([envelope], context),
+      batch,
     });
     return this;
   }
@@ -146,7 +184,14 @@ export class EventConsumer {
     await this.deadLetterPublisher.disconnect();
   }
 
-  /** Handles one partition's batch in lanes (see the class comment) and resolves the offsets of the handled prefix. */
+  /**
+   * Handles one partition's batch and resolves the offsets of the handled
+   * prefix. The messages of one request form a lane, handled in order;
+   * lanes run side by side. When this group has batch handlers, the batch
+   * goes in rounds instead: the first message of every lane, then the
+   * second, and so on. The events of one type in a round go to their batch
+   * handler together, so a round has at most one event per request.
+   */
   private async handleBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const lanes = new Map<string, IncomingMessage[]>();
     for (const message of batch.messages) {
@@ -162,30 +207,61 @@ export class EventConsumer {
 
     const handled = new Set<string>();
     let failure: { error: unknown } | undefined;
-    const runLane = async (queue: IncomingMessage[]) => {
-      for (const incoming of queue) {
-        if (failure || !isRunning() || isStale()) {
-          return;
-        }
-        const context: MessageContext = { topic: batch.topic, partition: batch.partition, offset: incoming.message.offset, heartbeat };
-        try {
-          await this.handleMessage(incoming, context);
-        } catch (error) {
-          failure ??= { error };
-          return;
-        }
+    const stopped = () => failure !== undefined || !isRunning() || isStale();
+    const contextOf = (incoming: IncomingMessage): MessageContext => ({
+      topic: batch.topic,
+      partition: batch.partition,
+      offset: incoming.message.offset,
+      heartbeat,
+    });
+    const handleOne = async (incoming: IncomingMessage) => {
+      if (stopped()) {
+        return;
+      }
+      try {
+        await this.handleMessage(incoming, contextOf(incoming));
         handled.add(incoming.message.offset);
-        await heartbeat();
+      } catch (error) {
+        failure ??= { error };
       }
     };
+    /** Handles messages of different requests side by side. */
+    const handleEach = (messages: IncomingMessage[]) => this.inLanes(messages, handleOne);
+
     const queues = [...lanes.values()];
-    let next = 0;
-    const workers = Array.from({ length: Math.min(this.options.lanesPerBatch ?? 4, queues.length) }, async () => {
-      while (next < queues.length) {
-        await runLane(queues[next++]);
+    if (![...this.handlers.values()].some((registered) => registered.batch)) {
+      await this.inLanes(queues, async (queue) => {
+        for (const incoming of queue) {
+          await handleOne(incoming);
+          if (stopped()) {
+            return;
+          }
+          await heartbeat();
+        }
+      });
+    } else {
+      for (let round = 0; !stopped(); round += 1) {
+        const heads = queues.filter((queue) => queue.length > round).map((queue) => queue[round]);
+        if (heads.length === 0) {
+          break;
+        }
+        const { groups, singles } = this.groupForBatches(heads);
+        await Promise.all([
+          handleEach(singles),
+          ...[...groups].map(async ([registered, members]) => {
+            if (stopped()) {
+              return;
+            }
+            if (await this.tryBatch(registered, members, contextOf(members[0].incoming))) {
+              members.forEach((member) => handled.add(member.incoming.message.offset));
+            } else {
+              await handleEach(members.map((member) => member.incoming));
+            }
+          }),
+        ]);
+        await heartbeat();
       }
-    });
-    await Promise.all(workers);
+    }
 
     for (const message of batch.messages) {
       if (!handled.has(message.offset)) {
@@ -198,25 +274,85 @@ export class EventConsumer {
     }
   }
 
-  private async handleMessage({ message, parsed }: IncomingMessage, context: MessageContext): Promise<void> {
+  /** Runs `work` for each item, at most `lanesPerBatch` at a time. */
+  private async inLanes<T>(items: T[], work: (item: T) => Promise<void>): Promise<void> {
+    let next = 0;
+    const workers = Array.from({ length: Math.min(this.options.lanesPerBatch ?? 4, items.length) }, async () => {
+      while (next < items.length) {
+        await work(items[next++]);
+      }
+    });
+    await Promise.all(workers);
+  }
+
+  /**
+   * Splits a round into the valid events of each batch handler (two or
+   * more of them) and the messages to handle one by one.
+   */
+  private groupForBatches(heads: IncomingMessage[]): {
+    groups: Map<RegisteredHandler, Array<{ incoming: IncomingMessage; envelope: EventEnvelope<unknown> }>>;
+    singles: IncomingMessage[];
+  } {
+    const groups = new Map<RegisteredHandler, Array<{ incoming: IncomingMessage; envelope: EventEnvelope<unknown> }>>();
+    const singles: IncomingMessage[] = [];
+    for (const incoming of heads) {
+      const checked = this.check(incoming.parsed);
+      incoming.checked = checked;
+      if (checked.kind === 'valid' && checked.registered.batch) {
+        const members = groups.get(checked.registered) ?? [];
+        members.push({ incoming, envelope: checked.envelope });
+        groups.set(checked.registered, members);
+      } else {
+        singles.push(incoming);
+      }
+    }
+    for (const [registered, members] of groups) {
+      if (members.length === 1) {
+        groups.delete(registered);
+        singles.push(members[0].incoming);
+      }
+    }
+    return { groups, singles };
+  }
+
+  /** Hands the events to their batch handler once; false when it threw, so each is then handled on its own, with retries and dead letters. */
+  private async tryBatch(
+    registered: RegisteredHandler,
+    members: Array<{ envelope: EventEnvelope<unknown> }>,
+    context: MessageContext,
+  ): Promise<boolean> {
+    try {
+      await registered.batch?.(members.map((member) => member.envelope) as never, context);
+      return true;
+    } catch (error) {
+      this.logger.warn(`handling ${members.length} ${registered.contract.type} events together failed; handling each on its own: ${String(error)}`);
+      return false;
+    }
+  }
+
+  private async handleMessage({ message, parsed, checked = this.check(parsed) }: IncomingMessage, context: MessageContext): Promise<void> {
+    if (checked.kind === 'rejected') {
+      await this.sendToDeadLetter(message, context, checked.code, checked.reason);
+    } else if (checked.kind === 'valid') {
+      await this.runWithRetries(checked.registered.handler, checked.envelope, context, message);
+    }
+  }
+
+  /** Checks a parsed message against its contract: valid with its handler, rejected with a reason, or of a type this group ignores. */
+  private check(parsed: ParsedMessage): CheckedMessage {
     if ('rejection' in parsed) {
-      await this.sendToDeadLetter(message, context, parsed.rejection.code, parsed.rejection.reason);
-      return;
+      return { kind: 'rejected', ...parsed.rejection };
     }
     const registered = this.handlers.get(`${parsed.envelope.type}@${parsed.envelope.schemaVersion}`);
     if (!registered) {
-      return;
+      return { kind: 'ignored' };
     }
-
     const payload = registered.contract.schema.safeParse(parsed.envelope.payload);
     if (!payload.success) {
       const reason = payload.error.issues.map((issue) => `${issue.path.join('.') || 'payload'}: ${issue.message}`).join('; ');
-      await this.sendToDeadLetter(message, context, 'invalid_payload', `${parsed.envelope.type}: ${reason}`);
-      return;
+      return { kind: 'rejected', code: 'invalid_payload', reason: `${parsed.envelope.type}: ${reason}` };
     }
-
-    const envelope = { ...parsed.envelope, payload: payload.data } as EventEnvelope<unknown>;
-    await this.runWithRetries(registered.handler, envelope, context, message);
+    return { kind: 'valid', registered, envelope: { ...parsed.envelope, payload: payload.data } as EventEnvelope<unknown> };
   }
 
   private parse(raw: string): ParsedMessage {

@@ -1,4 +1,4 @@
-import { WriteStatement, queryRows, runOnceForEvent } from '@deletion/persistence';
+import { WriteStatement, queryRows, runOnceForEvents } from '@deletion/persistence';
 import { AreaStatus, DeletionKind, PurgeScope, RequestStatus } from '@deletion/contracts';
 import { EntityManager } from 'typeorm';
 import { AreaProgressView, DeletionRequestView } from './deletion-request.view';
@@ -84,18 +84,46 @@ export interface AreaUpdate {
   nextAttemptAt?: string | null;
 }
 
+/** An event about one area of a request, to apply to its state once. */
+export interface AreaEvent extends AreaUpdate {
+  eventId: string;
+  requestId: string;
+  area: string;
+}
+
+/** A request whose purge started, from its `purge.started` event. */
+export interface PurgeStartedEvent {
+  eventId: string;
+  requestId: string;
+  areas: Array<{ area: string; status: AreaStatus }>;
+}
+
+/** A request's outcome, from its `deletion.completed` event. */
+export interface RequestFinishedEvent {
+  eventId: string;
+  requestId: string;
+  outcome: 'completed' | 'failed';
+  completedAt: string;
+  receipt: unknown;
+}
+
 /**
- * Statement that upserts one area's state of a request for a new event (see
- * `runOnceForEvent`). A succeeded or skipped area is final: a duplicate or
- * late acknowledgement never changes its counts. A failed area changes only
- * to another final result, never back to a late interim state.
+ * Upserts the state of each (request, area) of `$1`, a JSON array of area
+ * events, for the events new to the inbox (see `runOnceForEvents`). A
+ * succeeded or skipped area is final: a duplicate or late acknowledgement
+ * never changes its counts. A failed area changes only to another final
+ * result, never back to a late interim state. Interim events carry no
+ * counts, so an area keeps the counts it has until its final result.
+ * The requests' ids come again as `$2`, so each request is found by its
+ * index whatever the planner thinks of the JSON's size.
  */
-const UPSERT_AREA_ONCE_SQL = `INSERT INTO intake.request_areas (request_id, area, status, counts, attempts, error, next_attempt_at)
-          SELECT $1::uuid, $2::text, $3::text, COALESCE($4::jsonb, '{}'), COALESCE($5::int, 0), $6::jsonb, $7::timestamptz
-           WHERE EXISTS (SELECT 1 FROM inbox_claim)
+const UPSERT_AREAS_ONCE_SQL = `INSERT INTO intake.request_areas (request_id, area, status, counts, attempts, error, next_attempt_at)
+          SELECT event.request_id, event.area, event.status, COALESCE(event.counts, '{}'), COALESCE(event.attempts, 0), event.error, event.next_attempt_at
+            FROM jsonb_to_recordset($1::jsonb) AS event (event_id uuid, request_id uuid, area text, status text, counts jsonb, attempts int, error jsonb, next_attempt_at timestamptz)
+           WHERE event.event_id IN (SELECT event_id FROM inbox_claim) AND event.request_id = ANY($2::uuid[])
           ON CONFLICT (request_id, area) DO UPDATE SET
             status = EXCLUDED.status,
-            counts = COALESCE($4::jsonb, intake.request_areas.counts),
+            counts = CASE WHEN EXCLUDED.status IN ('succeeded', 'failed', 'skipped') THEN EXCLUDED.counts ELSE intake.request_areas.counts END,
             attempts = GREATEST(intake.request_areas.attempts, EXCLUDED.attempts),
             error = EXCLUDED.error,
             next_attempt_at = EXCLUDED.next_attempt_at,
@@ -103,16 +131,11 @@ const UPSERT_AREA_ONCE_SQL = `INSERT INTO intake.request_areas (request_id, area
           WHERE intake.request_areas.status NOT IN ('succeeded', 'skipped')
             AND (intake.request_areas.status <> 'failed' OR EXCLUDED.status IN ('succeeded', 'failed'))`;
 
-function areaUpsertParameters(requestId: string, area: string, update: AreaUpdate): unknown[] {
-  return [
-    requestId,
-    area,
-    update.status,
-    update.counts ? JSON.stringify(update.counts) : null,
-    update.attempts ?? null,
-    update.error === undefined ? null : JSON.stringify(update.error),
-    update.nextAttemptAt ?? null,
-  ];
+/** Throws unless every request appears once: one statement cannot update a row twice, and the order of two events of one request would be lost. */
+function assertOneEventPerRequest(events: Array<{ requestId: string }>): void {
+  if (new Set(events.map((event) => event.requestId)).size !== events.length) {
+    throw new Error('a batch of request events may hold one event per request only');
+  }
 }
 
 /** Builds the INSERTs of a new request and the first entry of its audit trail, to run as one statement. */
@@ -200,35 +223,48 @@ export class DeletionRequestRepository {
   }
 
   /**
-   * Records a request's outcome once per event: its status, completion time
-   * and receipt, and the audit entry, in one statement with the inbox row.
-   * Only a request that is still due or purging changes. Returns whether a
-   * pending account deletion includes the request, for duplicates too.
+   * Records the outcome of each request once per event: its status,
+   * completion time and receipt, and the audit entry, in one statement with
+   * the inbox rows. Only a request that is still due or purging changes.
+   * Returns, for every request, duplicates included, whether a pending
+   * account deletion includes it.
    */
-  async markFinishedOnce(
-    consumer: string,
-    eventId: string,
-    id: string,
-    outcome: 'completed' | 'failed',
-    completedAt: string,
-    receipt: unknown,
-  ): Promise<{ accountDeletionWaiting: boolean }> {
-    const [row] = await runOnceForEvent<{ account_deletion_waiting: boolean }>(
+  async markFinishedOnce(consumer: string, events: RequestFinishedEvent[]): Promise<Array<{ requestId: string; accountDeletionWaiting: boolean }>> {
+    assertOneEventPerRequest(events);
+    const rows = await runOnceForEvents<{ request_id: string; account_deletion_waiting: boolean }>(
       this.manager,
       'intake',
       consumer,
-      eventId,
-      `, finished AS (
-         UPDATE intake.deletion_requests SET status = $2, completed_at = $3, receipt = $4, updated_at = now()
-          WHERE id = $1 AND status IN ('due', 'purging') AND EXISTS (SELECT 1 FROM inbox_claim)
-          RETURNING id),
+      events.map((event) => event.eventId),
+      `, event AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS event (event_id uuid, request_id uuid, outcome text, completed_at timestamptz, receipt jsonb)),
+       finished AS (
+         UPDATE intake.deletion_requests r
+            SET status = event.outcome, completed_at = event.completed_at, receipt = event.receipt, updated_at = now()
+           FROM event
+          WHERE r.id = ANY($2::uuid[]) AND r.id = event.request_id AND r.status IN ('due', 'purging')
+            AND event.event_id IN (SELECT event_id FROM inbox_claim)
+          RETURNING r.id, event.outcome, event.receipt),
        audit AS (
          INSERT INTO intake.audit_events (request_id, actor, action, details)
-         SELECT id, 'system:purge-executor', $2, jsonb_build_object('receipt', $4::jsonb) FROM finished)
-       SELECT EXISTS (SELECT 1 FROM intake.account_deletions WHERE status = 'pending' AND $1 = ANY(request_ids)) AS account_deletion_waiting`,
-      [id, outcome, completedAt, JSON.stringify(receipt)],
+         SELECT id, 'system:purge-executor', outcome, jsonb_build_object('receipt', receipt) FROM finished)
+       SELECT event.request_id,
+              EXISTS (SELECT 1 FROM intake.account_deletions d WHERE d.status = 'pending' AND event.request_id = ANY(d.request_ids)) AS account_deletion_waiting
+         FROM event`,
+      [
+        JSON.stringify(
+          events.map((event) => ({
+            event_id: event.eventId,
+            request_id: event.requestId,
+            outcome: event.outcome,
+            completed_at: event.completedAt,
+            receipt: event.receipt,
+          })),
+        ),
+        events.map((event) => event.requestId),
+      ],
     );
-    return { accountDeletionWaiting: row.account_deletion_waiting };
+    return rows.map((row) => ({ requestId: row.request_id, accountDeletionWaiting: row.account_deletion_waiting }));
   }
 
   /** Moves a failed request back to `purging` and its failed areas back to `pending`, for a retry. */
@@ -246,45 +282,69 @@ export class DeletionRequestRepository {
   }
 
   /**
-   * Records that the purge of a request started, once per event: the request
-   * moves from `due` to `purging`, every area gets its first state (unless an
-   * area's own event came first), and the audit trail gets `purge-started`.
-   * One statement with the inbox row.
+   * Records that the purge of each request started, once per event: the
+   * request moves from `due` to `purging`, every area gets its first state
+   * (unless an area's own event came first), and the audit trail gets
+   * `purge-started`. One statement with the inbox rows.
    */
-  async markPurgeStartedOnce(consumer: string, eventId: string, requestId: string, areas: Array<{ area: string; status: AreaStatus }>): Promise<void> {
-    await runOnceForEvent(
+  async markPurgeStartedOnce(consumer: string, events: PurgeStartedEvent[]): Promise<void> {
+    assertOneEventPerRequest(events);
+    await runOnceForEvents(
       this.manager,
       'intake',
       consumer,
-      eventId,
-      `, purging AS (
-         UPDATE intake.deletion_requests SET status = 'purging', purging_at = now(), updated_at = now()
-          WHERE id = $1 AND status = 'due' AND EXISTS (SELECT 1 FROM inbox_claim)),
+      events.map((event) => event.eventId),
+      `, event AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS event (event_id uuid, request_id uuid, areas jsonb)
+          WHERE event_id IN (SELECT event_id FROM inbox_claim)),
+       purging AS (
+         UPDATE intake.deletion_requests r SET status = 'purging', purging_at = now(), updated_at = now()
+           FROM event WHERE r.id = ANY($2::uuid[]) AND r.id = event.request_id AND r.status = 'due'),
        areas AS (
          INSERT INTO intake.request_areas (request_id, area, status)
-         SELECT $1::uuid, area.name, area.status FROM unnest($2::text[], $3::text[]) AS area (name, status)
-          WHERE EXISTS (SELECT 1 FROM inbox_claim)
+         SELECT event.request_id, area.area, area.status FROM event, jsonb_to_recordset(event.areas) AS area (area text, status text)
          ON CONFLICT (request_id, area) DO UPDATE SET status = EXCLUDED.status, error = NULL, next_attempt_at = NULL, updated_at = now()
           WHERE intake.request_areas.status NOT IN ('succeeded', 'skipped', 'failed'))
        INSERT INTO intake.audit_events (request_id, actor, action, details)
-       SELECT $1, 'system:purge-executor', 'purge-started', $4::jsonb WHERE EXISTS (SELECT 1 FROM inbox_claim)`,
-      [requestId, areas.map((area) => area.area), areas.map((area) => area.status), JSON.stringify({ areas: areas.map((area) => area.area) })],
+       SELECT event.request_id, 'system:purge-executor', 'purge-started',
+              jsonb_build_object('areas', (SELECT COALESCE(jsonb_agg(area.value -> 'area' ORDER BY area.position), '[]')
+                                             FROM jsonb_array_elements(event.areas) WITH ORDINALITY AS area (value, position)))
+         FROM event`,
+      [
+        JSON.stringify(events.map((event) => ({ event_id: event.eventId, request_id: event.requestId, areas: event.areas }))),
+        events.map((event) => event.requestId),
+      ],
     );
   }
 
   /**
-   * Applies an area's event to its state, but only when `consumer` has
-   * not handled `eventId` yet, and records it in the inbox by the same
+   * Applies area events to their areas' state, each only when `consumer`
+   * has not handled it yet, and records them in the inbox by the same
    * statement. One round trip and no explicit transaction.
    */
-  async upsertAreaOnce(consumer: string, eventId: string, requestId: string, area: string, update: AreaUpdate): Promise<void> {
-    await runOnceForEvent(
+  async upsertAreasOnce(consumer: string, events: AreaEvent[]): Promise<void> {
+    assertOneEventPerRequest(events);
+    await runOnceForEvents(
       this.manager,
       'intake',
       consumer,
-      eventId,
-      UPSERT_AREA_ONCE_SQL,
-      areaUpsertParameters(requestId, area, update),
+      events.map((event) => event.eventId),
+      UPSERT_AREAS_ONCE_SQL,
+      [
+        JSON.stringify(
+          events.map((event) => ({
+            event_id: event.eventId,
+            request_id: event.requestId,
+            area: event.area,
+            status: event.status,
+            counts: event.counts ?? null,
+            attempts: event.attempts ?? null,
+            error: event.error ?? null,
+            next_attempt_at: event.nextAttemptAt ?? null,
+          })),
+        ),
+        events.map((event) => event.requestId),
+      ],
     );
   }
 

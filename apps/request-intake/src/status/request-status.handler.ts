@@ -1,5 +1,6 @@
 import {
   EventEnvelope,
+  PayloadOf,
   deletionCompletedV1,
   graceElapsedV1,
   purgeCompletedV1,
@@ -37,37 +38,66 @@ export class RequestStatusHandler {
   register(consumer: EventConsumer): void {
     consumer
       .on(graceElapsedV1, (event) => this.applyGraceElapsed(event))
-      // One statement each, with the inbox row: these events come for every request and area.
-      .on(purgeStartedV1, (event) =>
-        this.repository.markPurgeStartedOnce(this.consumerName, event.eventId, event.payload.requestId, event.payload.areas),
+      // The events that come for every request and area are applied a fetched batch at a time, one statement per batch and type.
+      .onBatch(purgeStartedV1, (events) =>
+        this.repository.markPurgeStartedOnce(
+          this.consumerName,
+          events.map((event) => ({ eventId: event.eventId, requestId: event.payload.requestId, areas: event.payload.areas })),
+        ),
       )
-      .on(purgeProgressV1, (event) =>
-        this.repository.upsertAreaOnce(this.consumerName, event.eventId, event.payload.requestId, event.payload.area, {
-          status: event.payload.status === 'running' ? 'running' : 'pending',
-          attempts: event.payload.attempt,
-          error: event.payload.error,
-          nextAttemptAt: event.payload.nextAttemptAt,
-        }),
+      .onBatch(purgeProgressV1, (events) =>
+        this.repository.upsertAreasOnce(
+          this.consumerName,
+          events.map(({ eventId, payload }) => ({
+            eventId,
+            requestId: payload.requestId,
+            area: payload.area,
+            status: payload.status === 'running' ? 'running' : 'pending',
+            attempts: payload.attempt,
+            error: payload.error,
+            nextAttemptAt: payload.nextAttemptAt,
+          })),
+        ),
       )
-      .on(purgeCompletedV1, (event) =>
-        this.repository.upsertAreaOnce(this.consumerName, event.eventId, event.payload.requestId, event.payload.area, {
-          status: event.payload.status,
-          attempts: event.payload.attempt,
-          counts: event.payload.counts,
-          error: event.payload.error,
-          nextAttemptAt: null,
-        }),
+      .onBatch(purgeCompletedV1, (events) =>
+        this.repository.upsertAreasOnce(
+          this.consumerName,
+          events.map(({ eventId, payload }) => ({
+            eventId,
+            requestId: payload.requestId,
+            area: payload.area,
+            status: payload.status,
+            attempts: payload.attempt,
+            counts: payload.counts,
+            error: payload.error,
+            nextAttemptAt: null,
+          })),
+        ),
       )
-      .on(deletionCompletedV1, async (event) => {
-        const { requestId, outcome, receipt, completedAt } = event.payload;
-        const { accountDeletionWaiting } = await this.repository.markFinishedOnce(this.consumerName, event.eventId, requestId, outcome, completedAt, receipt);
-        // The check runs on duplicates too, so a crash right after the statement above cannot leave an account deletion pending.
-        if (outcome === 'completed' && accountDeletionWaiting) {
-          await this.dataSource.transaction((manager) => completeAccountDeletions(manager, requestId));
-          // A completed account deletion removed an account and its memberships.
-          this.directoryReads.clear();
-        }
-      });
+      .onBatch(deletionCompletedV1, (events) => this.applyOutcomes(events));
+  }
+
+  private async applyOutcomes(events: Array<EventEnvelope<PayloadOf<typeof deletionCompletedV1>>>): Promise<void> {
+    const requests = await this.repository.markFinishedOnce(
+      this.consumerName,
+      events.map(({ eventId, payload }) => ({
+        eventId,
+        requestId: payload.requestId,
+        outcome: payload.outcome,
+        completedAt: payload.completedAt,
+        receipt: payload.receipt,
+      })),
+    );
+    // The check runs on duplicates too, so a crash right after the statement above cannot leave an account deletion pending.
+    const completed = new Set(events.filter((event) => event.payload.outcome === 'completed').map((event) => event.payload.requestId));
+    const waiting = requests.filter((request) => request.accountDeletionWaiting && completed.has(request.requestId));
+    for (const { requestId } of waiting) {
+      await this.dataSource.transaction((manager) => completeAccountDeletions(manager, requestId));
+    }
+    if (waiting.length > 0) {
+      // A completed account deletion removed an account and its memberships.
+      this.directoryReads.clear();
+    }
   }
 
   private async applyGraceElapsed(event: EventEnvelope<{ requestId: string }>): Promise<void> {

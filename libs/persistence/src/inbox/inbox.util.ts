@@ -52,3 +52,32 @@ export async function runOnceForEvent<T = unknown>(
   );
   return rows;
 }
+
+/**
+ * `runOnceForEvent` for several events at once: one statement records every
+ * event in the inbox and runs `statement` for the new ones. `inbox_claim`
+ * holds the `event_id` of each event that `consumer` has not handled yet,
+ * and every row the statement writes must depend on its event being there.
+ * The event ids are the last parameter; the statement's own keep their
+ * numbers. The statement is prepared, so its text must be fixed.
+ */
+export async function runOnceForEvents<T = unknown>(
+  manager: EntityManager,
+  schemaName: string,
+  consumer: string,
+  eventIds: string[],
+  statement: string,
+  parameters: unknown[],
+): Promise<T[]> {
+  const schema = assertSchemaName(schemaName);
+  const consumerParameter = parameters.length + 1;
+  const { rows } = await queryPrepared<T>(
+    manager,
+    `WITH inbox_claim AS (
+       INSERT INTO ${schema}.inbox (consumer, event_id) SELECT $${consumerParameter}, unnest($${consumerParameter + 1}::uuid[])
+       ON CONFLICT DO NOTHING RETURNING event_id)
+     ${statement}`,
+    [...parameters, consumer, eventIds],
+  );
+  return rows;
+}
