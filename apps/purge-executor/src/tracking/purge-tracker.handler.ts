@@ -38,15 +38,30 @@ function byAreaName(left: AreaRow, right: AreaRow): number {
   return left.area < right.area ? -1 : 1;
 }
 
+/** The advisory lock key of a request's purge, from an SQL expression of its id; every tracker statement about the request takes it. */
+function purgeLock(requestId: string): string {
+  return `pg_advisory_xact_lock(hashtext('purge:' || (${requestId})::text))`;
+}
+
 /**
- * The CTEs that open a tracker statement: the request's advisory lock, then
- * the inbox row ($1 the lock key, $2 the consumer, $3 the event id).
- * `inbox_claim` has a row only for an event not handled before.
+ * The CTEs that open a tracker statement about the requests of `input`, a
+ * CTE with `event_id` and `request_id`: their advisory locks, taken in the
+ * order of their ids so that two statements never wait for each other,
+ * then the inbox rows ($2 the consumer). `inbox_claim` holds the events
+ * not handled before.
  */
-const LOCKED_INBOX_CLAIM = `request_lock AS (SELECT pg_advisory_xact_lock(hashtext($1))),
+function lockedInboxClaim(input: string): string {
+  return `request_lock AS (SELECT ${purgeLock('request_id')} FROM (SELECT request_id FROM ${input} ORDER BY request_id) AS ordered),
        inbox_claim AS (
-         INSERT INTO executor.inbox (consumer, event_id) SELECT $2, $3 FROM request_lock
+         INSERT INTO executor.inbox (consumer, event_id) SELECT $2, event_id FROM ${input} WHERE (SELECT count(*) FROM request_lock) > 0
          ON CONFLICT DO NOTHING RETURNING event_id)`;
+}
+
+/** A purge with its areas' results, ready to finish. */
+interface FinishingPurge {
+  purge: PurgeRow;
+  areas: AreaRow[];
+}
 
 /**
  * Tracks each purge until every product area in scope has acknowledged.
@@ -74,8 +89,9 @@ export class PurgeTrackerHandler {
 
   register(consumer: EventConsumer): void {
     consumer
-      .on(purgeDueV1, (event) => this.startPurgeOnce(event))
-      .on(purgeCompletedV1, (event) => this.recordAcknowledgement(event))
+      // A fetched batch's purges start, and its acknowledgements are recorded, one statement per round (see EventConsumer).
+      .onBatch(purgeDueV1, (events) => this.startPurgesOnce(events))
+      .onBatch(purgeCompletedV1, (events) => this.recordAcknowledgements(events))
       .on(purgeRetryRequestedV1, (event) => this.once(event, (manager) => this.reopenFailedAreas(manager, event.payload)));
   }
 
@@ -86,10 +102,10 @@ export class PurgeTrackerHandler {
       // inbox insert checks for a conflict against committed rows anyway.
       const { rows: claimed } = await queryPrepared(
         manager,
-        `WITH request_lock AS (SELECT pg_advisory_xact_lock(hashtext($1)))
+        `WITH request_lock AS (SELECT ${purgeLock('$1::uuid')})
          INSERT INTO executor.inbox (consumer, event_id) SELECT $2, $3 FROM request_lock
          ON CONFLICT DO NOTHING RETURNING event_id`,
-        [`purge:${event.payload.requestId}`, this.consumerName, event.eventId],
+        [event.payload.requestId, this.consumerName, event.eventId],
       );
       if (claimed.length === 1) {
         await apply(manager);
@@ -99,133 +115,164 @@ export class PurgeTrackerHandler {
   }
 
   /**
-   * Starts tracking a purge in one statement: the request's lock, the inbox
-   * row, the purge, one row per area and `purge.started`, each written only
-   * if the one before it was. The purge can finish at once only when an
+   * Starts tracking purges in one statement: the requests' locks, the inbox
+   * rows, the purges, one row per area and `purge.started`, each written
+   * only if the one before it was. A purge can finish at once only when an
    * acknowledgement came first (its area row was there already) or when no
-   * area has anything to do, and then a second statement checks it. A
+   * area has anything to do, and then a later statement checks it. A
    * redelivered `purge.due` runs that check too, so a crash between the two
    * steps cannot strand a purge.
    */
-  private async startPurgeOnce(event: EventEnvelope<PayloadOf<typeof purgeDueV1>>): Promise<void> {
-    const job = event.payload;
-    const areas = this.areas.map((area) => ({
-      area,
-      status: ARCHIVE_ONLY_KINDS.has(job.kind) && area !== ARCHIVE_AREA ? ('skipped' as const) : ('pending' as const),
-    }));
+  private async startPurgesOnce(events: Array<EventEnvelope<PayloadOf<typeof purgeDueV1>>>): Promise<void> {
+    const jobs = events.map((event) => {
+      const job = event.payload;
+      const areas = this.areas.map((area) => ({
+        area,
+        status: ARCHIVE_ONLY_KINDS.has(job.kind) && area !== ARCHIVE_AREA ? ('skipped' as const) : ('pending' as const),
+      }));
+      return { eventId: event.eventId, job, areas };
+    });
     const started = this.outbox.insertStatement(
-      [
-        {
-          contract: purgeStartedV1,
-          key: job.workspaceId,
-          requestId: job.requestId,
-          workspaceId: job.workspaceId,
-          payload: { requestId: job.requestId, workspaceId: job.workspaceId, areas, startedAt: new Date().toISOString() },
-        },
-      ],
-      { onlyIf: 'EXISTS (SELECT 1 FROM purge)' },
+      jobs.map(({ job, areas }) => ({
+        contract: purgeStartedV1,
+        key: job.workspaceId,
+        requestId: job.requestId,
+        workspaceId: job.workspaceId,
+        payload: { requestId: job.requestId, workspaceId: job.workspaceId, areas, startedAt: new Date().toISOString() },
+      })),
+      { onlyIf: `(event.payload ->> 'requestId')::uuid IN (SELECT request_id FROM purge)` },
     ).statement;
     const parameters = [
-      `purge:${job.requestId}`,
+      JSON.stringify(
+        jobs.map(({ eventId, job, areas }) => ({
+          event_id: eventId,
+          request_id: job.requestId,
+          workspace_id: job.workspaceId,
+          kind: job.kind,
+          deadline: job.deadline,
+          areas,
+        })),
+      ),
       this.consumerName,
-      event.eventId,
-      job.requestId,
-      job.workspaceId,
-      job.kind,
-      job.deadline,
-      areas.map((area) => area.area),
-      areas.map((area) => area.status),
     ];
-    const {
-      rows: [result],
-    } = await queryPrepared<{ claimed: number; started: number; areas_inserted: number }>(
+    const { rows } = await queryPrepared<{ request_id: string; claimed: boolean; started: boolean; areas_inserted: number }>(
       this.dataSource.manager,
-      `WITH ${LOCKED_INBOX_CLAIM},
+      `WITH due AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb)
+           AS due (event_id uuid, request_id uuid, workspace_id uuid, kind text, deadline timestamptz, areas jsonb)),
+       ${lockedInboxClaim('due')},
        purge AS (
          INSERT INTO executor.purges (request_id, workspace_id, kind, status, deadline)
-         SELECT $4::uuid, $5::uuid, $6::text, 'purging', $7::timestamptz FROM inbox_claim
+         SELECT request_id, workspace_id, kind, 'purging', deadline FROM due WHERE event_id IN (SELECT event_id FROM inbox_claim)
          ON CONFLICT (request_id) DO NOTHING RETURNING request_id),
        areas AS (
          INSERT INTO executor.purge_areas (request_id, area, status)
-         SELECT purge.request_id, area.name, area.status FROM purge, unnest($8::text[], $9::text[]) AS area (name, status)
-         ON CONFLICT DO NOTHING RETURNING area),
+         SELECT due.request_id, area.area, area.status FROM due JOIN purge USING (request_id), jsonb_to_recordset(due.areas) AS area (area text, status text)
+         ON CONFLICT DO NOTHING RETURNING request_id),
        started AS (${shiftPlaceholders(started.sql, parameters.length)})
-       SELECT (SELECT count(*) FROM inbox_claim)::int AS claimed, (SELECT count(*) FROM purge)::int AS started,
-              (SELECT count(*) FROM areas)::int AS areas_inserted`,
+       SELECT due.request_id, due.event_id IN (SELECT event_id FROM inbox_claim) AS claimed,
+              due.request_id IN (SELECT request_id FROM purge) AS started,
+              (SELECT count(*) FROM areas WHERE areas.request_id = due.request_id)::int AS areas_inserted
+         FROM due`,
       [...parameters, ...started.parameters],
     );
     this.relay.wake();
 
-    const waitingFor = areas.filter((area) => area.status === 'pending').map((area) => area.area);
-    if (result.claimed === 1 && result.started === 0) {
-      this.logger.log(`request ${job.requestId}: purge already tracked; skipped`);
-      return;
+    const results = new Map(rows.map((row) => [row.request_id, row]));
+    const toCheck: string[] = [];
+    for (const { job, areas } of jobs) {
+      const result = results.get(job.requestId);
+      if (!result) {
+        throw new Error(`request ${job.requestId}: the statement that starts purges returned no row for it`);
+      }
+      const waitingFor = areas.filter((area) => area.status === 'pending').map((area) => area.area);
+      if (result.claimed && !result.started) {
+        this.logger.log(`request ${job.requestId}: purge already tracked; skipped`);
+        continue;
+      }
+      if (result.started) {
+        this.logger.log(`request ${job.requestId}: ${job.kind} purge of workspace ${job.workspaceId} started; waiting for ${waitingFor.join(', ') || 'no area'}`);
+      }
+      const acknowledgedFirst = result.started && result.areas_inserted < areas.length;
+      if (!result.claimed || acknowledgedFirst || waitingFor.length === 0) {
+        toCheck.push(job.requestId);
+      }
     }
-    if (result.started === 1) {
-      this.logger.log(`request ${job.requestId}: ${job.kind} purge of workspace ${job.workspaceId} started; waiting for ${waitingFor.join(', ') || 'no area'}`);
-    }
-    const acknowledgedFirst = result.started === 1 && result.areas_inserted < areas.length;
-    if (result.claimed === 0 || acknowledgedFirst || waitingFor.length === 0) {
-      await this.finishIfAllAcknowledged(job.requestId);
-      this.relay.wake();
-    }
+    await this.finishIfAllAcknowledged(toCheck);
   }
 
   /**
-   * Records an area's acknowledgement with the request's lock and the inbox
-   * row in one statement, then checks in later statements, which see every
-   * acknowledgement committed before the lock was granted, whether the
-   * purge is finished. The first statement also returns the purge and the
-   * other areas as its snapshot saw them, which spares the read when they
-   * are final already. A redelivered acknowledgement runs the check too, so
-   * a crash between the statements cannot strand a purge.
+   * Records areas' acknowledgements with the requests' locks and the inbox
+   * rows in one statement, then checks in later statements, which see
+   * every acknowledgement committed before the locks were granted, whether
+   * the purges are finished. The first statement also returns each purge
+   * and its other areas as its snapshot saw them, which spares the read
+   * when they are final already. A redelivered acknowledgement runs the
+   * check too, so a crash between the statements cannot strand a purge.
    */
-  private async recordAcknowledgement(event: EventEnvelope<PayloadOf<typeof purgeCompletedV1>>): Promise<void> {
-    const ack = event.payload;
-    const {
-      rows: [result],
-    } = await queryPrepared<{ claimed: number; updated: number; purge: PurgeRow | null; other_areas: AreaRow[] }>(
+  private async recordAcknowledgements(events: Array<EventEnvelope<PayloadOf<typeof purgeCompletedV1>>>): Promise<void> {
+    const { rows } = await queryPrepared<{ request_id: string; claimed: boolean; updated: boolean; purge: PurgeRow | null; other_areas: AreaRow[] }>(
       this.dataSource.manager,
-      `WITH ${LOCKED_INBOX_CLAIM},
+      `WITH ack AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb)
+           AS ack (event_id uuid, request_id uuid, area text, status text, counts jsonb, attempts int, error jsonb)),
+       ${lockedInboxClaim('ack')},
        acknowledged AS (
          INSERT INTO executor.purge_areas (request_id, area, status, counts, attempts, error, acknowledged_at)
-         SELECT $4::uuid, $5::text, $6::text, $7::jsonb, $8::int, $9::jsonb, now() FROM inbox_claim
+         SELECT request_id, area, status, counts, attempts, error, now() FROM ack WHERE event_id IN (SELECT event_id FROM inbox_claim)
          ON CONFLICT (request_id, area) DO UPDATE SET status = EXCLUDED.status, counts = EXCLUDED.counts,
            attempts = EXCLUDED.attempts, error = EXCLUDED.error, acknowledged_at = now(), updated_at = now()
          WHERE executor.purge_areas.status NOT IN ('succeeded', 'skipped')
-         RETURNING area)
-       SELECT (SELECT count(*) FROM inbox_claim)::int AS claimed, (SELECT count(*) FROM acknowledged)::int AS updated,
+         RETURNING request_id)
+       SELECT ack.request_id, ack.event_id IN (SELECT event_id FROM inbox_claim) AS claimed,
+              ack.request_id IN (SELECT request_id FROM acknowledged) AS updated,
               (SELECT json_build_object('request_id', p.request_id, 'workspace_id', p.workspace_id, 'kind', p.kind, 'status', p.status)
-                 FROM executor.purges p WHERE p.request_id = $4) AS purge,
+                 FROM executor.purges p WHERE p.request_id = ack.request_id) AS purge,
               COALESCE((SELECT json_agg(json_build_object('area', a.area, 'status', a.status, 'counts', a.counts, 'error', a.error))
-                          FROM executor.purge_areas a WHERE a.request_id = $4 AND a.area <> $5), '[]') AS other_areas`,
+                          FROM executor.purge_areas a WHERE a.request_id = ack.request_id AND a.area <> ack.area), '[]') AS other_areas
+         FROM ack`,
       [
-        `purge:${ack.requestId}`,
+        JSON.stringify(
+          events.map(({ eventId, payload }) => ({
+            event_id: eventId,
+            request_id: payload.requestId,
+            area: payload.area,
+            status: payload.status,
+            counts: payload.counts,
+            attempts: payload.attempt,
+            error: payload.error,
+          })),
+        ),
         this.consumerName,
-        event.eventId,
-        ack.requestId,
-        ack.area,
-        ack.status,
-        JSON.stringify(ack.counts),
-        ack.attempt,
-        ack.error ? JSON.stringify(ack.error) : null,
       ],
     );
-    if (result.claimed === 1 && result.updated === 0) {
-      this.logger.log(`request ${ack.requestId}: area ${ack.area} had already acknowledged; duplicate ignored`);
-      return;
+
+    const results = new Map(rows.map((row) => [row.request_id, row]));
+    const finishing: FinishingPurge[] = [];
+    const toCheck: string[] = [];
+    for (const { payload: ack } of events) {
+      const result = results.get(ack.requestId);
+      if (!result) {
+        throw new Error(`request ${ack.requestId}: the statement that records acknowledgements returned no row for it`);
+      }
+      if (result.claimed && !result.updated) {
+        this.logger.log(`request ${ack.requestId}: area ${ack.area} had already acknowledged; duplicate ignored`);
+        continue;
+      }
+      if (result.updated) {
+        this.logger.log(`request ${ack.requestId}: area ${ack.area} acknowledged (${ack.status})`);
+      }
+      // The snapshot predates the lock and may miss rows committed meanwhile. Such rows cannot change the outcome
+      // when the snapshot already shows the purge and every other area final.
+      if (result.updated && result.purge?.status === 'purging' && result.other_areas.every((area) => FINAL_AREA_STATUSES.has(area.status))) {
+        const own: AreaRow = { area: ack.area, status: ack.status, counts: ack.counts, error: ack.error };
+        finishing.push({ purge: result.purge, areas: [...result.other_areas, own].sort(byAreaName) });
+      } else {
+        toCheck.push(ack.requestId);
+      }
     }
-    if (result.updated === 1) {
-      this.logger.log(`request ${ack.requestId}: area ${ack.area} acknowledged (${ack.status})`);
-    }
-    // The snapshot predates the lock and may miss rows committed meanwhile. Such rows cannot change the outcome
-    // when the snapshot already shows the purge and every other area final.
-    if (result.updated === 1 && result.purge?.status === 'purging' && result.other_areas.every((area) => FINAL_AREA_STATUSES.has(area.status))) {
-      const own: AreaRow = { area: ack.area, status: ack.status, counts: ack.counts, error: ack.error };
-      await this.finish(result.purge, [...result.other_areas, own].sort(byAreaName));
-    } else {
-      await this.finishIfAllAcknowledged(ack.requestId);
-    }
+    await this.finish(finishing);
+    await this.finishIfAllAcknowledged(toCheck);
     this.relay.wake();
   }
 
@@ -243,80 +290,90 @@ export class PurgeTrackerHandler {
   }
 
   /**
-   * Finishes the purge when every area has a final result. It runs after the
-   * statement that wrote the caller's rows has committed, so it reads every
-   * row committed before that statement's lock was granted.
+   * Finishes each purge whose areas all have a final result. It runs after
+   * the statement that wrote the caller's rows has committed, so it reads
+   * every row committed before that statement's locks were granted.
    */
-  private async finishIfAllAcknowledged(requestId: string): Promise<void> {
-    const manager = this.dataSource.manager;
-    // The purge and its areas in one query.
-    const {
-      rows: [purge],
-    } = await queryPrepared<PurgeRow & { areas: AreaRow[] }>(
-      manager,
+  private async finishIfAllAcknowledged(requestIds: string[]): Promise<void> {
+    if (requestIds.length === 0) {
+      return;
+    }
+    // The purges and their areas in one query.
+    const { rows } = await queryPrepared<PurgeRow & { areas: AreaRow[] }>(
+      this.dataSource.manager,
       `SELECT p.request_id, p.workspace_id, p.kind, p.status,
               COALESCE((SELECT json_agg(json_build_object('area', a.area, 'status', a.status, 'counts', a.counts, 'error', a.error) ORDER BY a.area COLLATE "C")
                           FROM executor.purge_areas a WHERE a.request_id = p.request_id), '[]') AS areas
-         FROM executor.purges p WHERE p.request_id = $1`,
-      [requestId],
+         FROM executor.purges p WHERE p.request_id = ANY($1::uuid[])`,
+      [requestIds],
     );
-    if (!purge || purge.status !== 'purging') {
-      return;
-    }
-    if (purge.areas.every((area) => FINAL_AREA_STATUSES.has(area.status))) {
-      await this.finish(purge, purge.areas);
-    }
+    await this.finish(
+      rows
+        .filter((purge) => purge.status === 'purging' && purge.areas.every((area) => FINAL_AREA_STATUSES.has(area.status)))
+        .map(({ areas, ...purge }) => ({ purge, areas })),
+    );
+    this.relay.wake();
   }
 
   /**
-   * Moves the purge out of `purging` and publishes `deletion.completed` with
-   * the receipt of `areas`, unless another check finished it first or an
-   * area is no longer final.
+   * Moves purges out of `purging` and publishes `deletion.completed` for
+   * each, with the receipt of its areas, in one statement. A purge that
+   * another check finished first, or with an area that is no longer final,
+   * stays as it is and publishes nothing.
    */
-  private async finish(purge: PurgeRow, areas: AreaRow[]): Promise<void> {
-    const requestId = purge.request_id;
-    const outcome = areas.some((area) => area.status === 'failed') ? 'failed' : 'completed';
+  private async finish(purges: FinishingPurge[]): Promise<void> {
+    if (purges.length === 0) {
+      return;
+    }
+    const outcomes = purges.map(({ purge, areas }) => ({
+      purge,
+      areas,
+      outcome: areas.some((area) => area.status === 'failed') ? ('failed' as const) : ('completed' as const),
+    }));
     const completed = this.outbox.insertStatement(
-      [
-        {
-          contract: deletionCompletedV1,
-          key: purge.workspace_id,
-          requestId,
+      outcomes.map(({ purge, areas, outcome }) => ({
+        contract: deletionCompletedV1,
+        key: purge.workspace_id,
+        requestId: purge.request_id,
+        workspaceId: purge.workspace_id,
+        payload: {
+          requestId: purge.request_id,
           workspaceId: purge.workspace_id,
-          payload: {
-            requestId,
-            workspaceId: purge.workspace_id,
-            kind: purge.kind,
-            outcome,
-            receipt: areas.map((area) => ({
-              area: area.area,
-              status: area.status as 'succeeded' | 'failed' | 'skipped',
-              counts: area.counts,
-              error: area.error?.message ?? null,
-            })),
-            completedAt: new Date().toISOString(),
-          },
+          kind: purge.kind,
+          outcome,
+          receipt: areas.map((area) => ({
+            area: area.area,
+            status: area.status as 'succeeded' | 'failed' | 'skipped',
+            counts: area.counts,
+            error: area.error?.message ?? null,
+          })),
+          completedAt: new Date().toISOString(),
         },
-      ],
-      { onlyIf: 'EXISTS (SELECT 1 FROM finished)' },
+      })),
+      { onlyIf: `(event.payload ->> 'requestId')::uuid IN (SELECT request_id FROM finished)` },
     ).statement;
-    // Guarded by the status, so of two concurrent checks only one finishes the purge and publishes.
-    const {
-      rows: [finish],
-    } = await queryPrepared<{ finished: number }>(
+    // Guarded by the status, so of two concurrent checks only one finishes a purge and publishes.
+    const { rows } = await queryPrepared<{ request_id: string; status: string }>(
       this.dataSource.manager,
-      `WITH finished AS (
-         UPDATE executor.purges SET status = $2, finished_at = now()
-          WHERE request_id = $1 AND status = 'purging'
-            AND NOT EXISTS (SELECT 1 FROM executor.purge_areas
-                             WHERE request_id = $1 AND status NOT IN ('succeeded', 'failed', 'skipped'))
-         RETURNING request_id),
+      `WITH outcome AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS outcome (request_id uuid, status text)),
+       finished AS (
+         UPDATE executor.purges p SET status = outcome.status, finished_at = now()
+           FROM outcome
+          WHERE p.request_id = ANY($2::uuid[]) AND p.request_id = outcome.request_id AND p.status = 'purging'
+            AND NOT EXISTS (SELECT 1 FROM executor.purge_areas a
+                             WHERE a.request_id = p.request_id AND a.status NOT IN ('succeeded', 'failed', 'skipped'))
+         RETURNING p.request_id, p.status),
        completed AS (${shiftPlaceholders(completed.sql, 2)})
-       SELECT count(*)::int AS finished FROM finished`,
-      [requestId, outcome, ...completed.parameters],
+       SELECT request_id, status FROM finished`,
+      [
+        JSON.stringify(outcomes.map(({ purge, outcome }) => ({ request_id: purge.request_id, status: outcome }))),
+        outcomes.map(({ purge }) => purge.request_id),
+        ...completed.parameters,
+      ],
     );
-    if (finish.finished === 1) {
-      this.logger.log(`request ${requestId}: purge ${outcome}`);
+    for (const row of rows) {
+      this.logger.log(`request ${row.request_id}: purge ${row.status}`);
     }
   }
 }

@@ -162,4 +162,39 @@ describe('purge tracker', () => {
     ]);
     expect(await purgeStatus(purge.requestId)).toBe('failed');
   });
+
+  it('tracks purges that arrive together, each with its own receipt', async () => {
+    // One workspace, so each burst lands in one partition and reaches the tracker in one fetch.
+    const workspaceId = randomUUID();
+    const purges = Array.from({ length: 4 }, () => ({ requestId: randomUUID(), workspaceId }));
+    const deadline = new Date(Date.now() + 86_400_000).toISOString();
+    const scope = { type: 'subjects' as const, subjectType: 'userId' as const, subjects: ['user-1'] };
+    await publisher.publishAll(
+      purgeDueV1,
+      purges.map((purge) => ({ payload: { ...purge, kind: 'user' as const, scope, deadline }, key: workspaceId, requestId: purge.requestId, workspaceId })),
+    );
+    await waitFor(() => purges.every((purge) => recorder.ofType('purge.started', purge.requestId).length === 1), { description: 'four purge.started' });
+
+    for (const area of AREAS) {
+      await publisher.publishAll(
+        purgeCompletedV1,
+        purges.map((purge, index) => ({
+          payload: { ...purge, area, status: 'succeeded' as const, counts: { rows: index }, attempt: 1, error: null, completedAt: new Date().toISOString() },
+          key: workspaceId,
+          requestId: purge.requestId,
+          workspaceId,
+        })),
+      );
+    }
+
+    await waitFor(() => purges.every((purge) => completions(purge.requestId).length === 1), { description: 'four deletion.completed' });
+    purges.forEach((purge, index) => {
+      expect(completions(purge.requestId)[0].envelope?.payload).toMatchObject({
+        outcome: 'completed',
+        receipt: AREAS.map((area) => ({ area, counts: { rows: index } })).sort((left, right) => (left.area < right.area ? -1 : 1)),
+      });
+    });
+    const statuses = await env.query<{ status: string }>('SELECT status FROM executor.purges WHERE request_id = ANY($1::uuid[])', [purges.map((purge) => purge.requestId)]);
+    expect(statuses.map((row) => row.status)).toEqual(['completed', 'completed', 'completed', 'completed']);
+  });
 });

@@ -80,7 +80,9 @@ export class OutboxWriter {
    * Builds the INSERT of `addAll` without running it, for a caller that
    * writes it in one statement with its state change (`runWritesAsOneStatement`).
    * `onlyIf` is an SQL condition, such as `EXISTS (SELECT 1 FROM purge)`
-   * over an earlier CTE, that must hold for the events to be written.
+   * over an earlier CTE, that must hold for the events to be written. It
+   * may also decide per event: `event.payload` is the event's envelope
+   * (jsonb), as in `(event.payload ->> 'requestId')::uuid IN (SELECT ...)`.
    */
   insertStatement(events: OutboxEvent[], options: { onlyIf?: string } = {}): { statement: WriteStatement; envelopes: EventEnvelope[] } {
     const envelopes = events.map((event) =>
