@@ -16,19 +16,22 @@ describe('product area runner with one purge slot', () => {
   const workspaceId = randomUUID();
   const started: string[] = [];
   let openGate: () => void = () => undefined;
-  const gate = new Promise<void>((resolve) => (openGate = resolve));
+  let gate = new Promise<void>((resolve) => (openGate = resolve));
+  const closeGate = () => (gate = new Promise<void>((resolve) => (openGate = resolve)));
   let area: RunningProductArea;
   let publisher: EventPublisher;
   let progress: TopicRecorder;
 
   const task = async (requestId: string) =>
     (await env.query<{ status: string; attempts: number }>('SELECT status, attempts FROM area_gated.purge_tasks WHERE request_id = $1', [requestId]))[0];
-  const order = (requestId: string) =>
-    publisher.publish(
-      purgeDueV1,
-      { requestId, kind: 'user', workspaceId, scope: { type: 'subjects', subjectType: 'userId', subjects: ['user-1'] }, deadline: new Date(Date.now() + 86_400_000).toISOString() },
-      { key: workspaceId, requestId, workspaceId },
-    );
+  const job = (requestId: string) => ({
+    requestId,
+    kind: 'user' as const,
+    workspaceId,
+    scope: { type: 'subjects' as const, subjectType: 'userId' as const, subjects: ['user-1'] },
+    deadline: new Date(Date.now() + 86_400_000).toISOString(),
+  });
+  const order = (requestId: string) => publisher.publish(purgeDueV1, job(requestId), { key: workspaceId, requestId, workspaceId });
 
   beforeAll(async () => {
     await env.start();
@@ -81,5 +84,42 @@ describe('product area runner with one purge slot', () => {
     expect(started).toEqual([first, second]);
     expect(await task(first)).toEqual({ status: 'succeeded', attempts: 1 });
     expect(await task(second)).toEqual({ status: 'succeeded', attempts: 1 });
+  });
+
+  it('starts as many of a burst as it has free slots and the rest one by one', async () => {
+    closeGate();
+    started.length = 0;
+    const burst = [randomUUID(), randomUUID(), randomUUID()];
+    // One produce request, so the three orders reach the area in one fetch.
+    await publisher.publishAll(
+      purgeDueV1,
+      burst.map((requestId) => ({ payload: job(requestId), key: workspaceId, requestId, workspaceId })),
+    );
+    await waitFor(async () => (await Promise.all(burst.map(task))).every(Boolean), { description: 'three recorded tasks', timeoutMs: 20_000 });
+
+    expect(started).toEqual([burst[0]]);
+    expect(await Promise.all(burst.map(task))).toEqual([
+      { status: 'running', attempts: 1 },
+      { status: 'pending', attempts: 0 },
+      { status: 'pending', attempts: 0 },
+    ]);
+
+    openGate();
+    await waitFor(async () => (await Promise.all(burst.map(task))).every((row) => row.status === 'succeeded'), {
+      description: 'the three purges to succeed',
+      timeoutMs: 20_000,
+    });
+    expect([...started].sort()).toEqual([...burst].sort());
+    expect(await Promise.all(burst.map(task))).toEqual(burst.map(() => ({ status: 'succeeded', attempts: 1 })));
+    const running = await waitFor(
+      () => {
+        const found = burst.map((requestId) => progress.messages.filter((message) => message.envelope?.requestId === requestId));
+        return found.every((messages) => messages.length > 0) ? found : undefined;
+      },
+      { description: 'running progress of each purge', timeoutMs: 20_000 },
+    );
+    expect(running.map((messages) => messages.map((message) => message.envelope?.payload))).toEqual(
+      burst.map(() => [expect.objectContaining({ status: 'running', attempt: 1 })]),
+    );
   });
 });

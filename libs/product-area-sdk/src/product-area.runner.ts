@@ -1,4 +1,4 @@
-import { PayloadOf, PurgeCounts, PurgeError, purgeCompletedV1, purgeDueV1, purgeProgressV1, purgeRetryRequestedV1 } from '@deletion/contracts';
+import { EventEnvelope, PayloadOf, PurgeCounts, PurgeError, purgeCompletedV1, purgeDueV1, purgeProgressV1, purgeRetryRequestedV1 } from '@deletion/contracts';
 import { EventConsumer } from '@deletion/kafka';
 import { KafkaPublisher } from '@deletion/kafka';
 import {
@@ -9,7 +9,7 @@ import {
   claimInboxEvent,
   queryAffectedCount,
   queryPrepared,
-  runOnceForEvent,
+  runOnceForEvents,
   runWritesAsOneStatement,
   shiftPlaceholders,
 } from '@deletion/persistence';
@@ -102,7 +102,8 @@ export class ProductAreaRunner {
       topicPrefix,
       maxAttempts: 5,
     })
-      .on(purgeDueV1, async (envelope) => this.recordTask(envelope.eventId, envelope.payload))
+      // A fetched batch's work orders are recorded one statement per round (see EventConsumer).
+      .onBatch(purgeDueV1, async (envelopes) => this.recordTasks(envelopes))
       .on(purgeRetryRequestedV1, async (envelope) => this.reopenTask(envelope.eventId, envelope.payload));
   }
 
@@ -128,72 +129,83 @@ export class ProductAreaRunner {
     await this.publisher.disconnect();
   }
 
-  private async recordTask(eventId: string, job: PurgeJob): Promise<void> {
-    if (!this.options.area.kinds.includes(job.kind)) {
+  /**
+   * Records work orders as tasks, with their inbox rows, in one statement.
+   * As many as this process has free purge slots are recorded as claimed
+   * by it (first attempt, lease running) with their `running` progress, and
+   * start at once; the others wait as pending tasks for the worker. A
+   * redelivered `purge.due` finds its task stored already and is a no-op.
+   */
+  private async recordTasks(envelopes: Array<EventEnvelope<PurgeJob>>): Promise<void> {
+    const inScope = envelopes.filter(({ payload: job }) => {
+      if (this.options.area.kinds.includes(job.kind)) {
+        return true;
+      }
       this.logger.log(`request ${job.requestId}: kind ${job.kind} is not in scope of this area; skipped`);
+      return false;
+    });
+    if (inScope.length === 0) {
       return;
     }
-    const startNow = this.running && this.inFlight.size + this.reservedSlots < this.concurrency;
-    if (!startNow) {
-      // The task and the inbox row in one statement; the worker claims the task when a slot frees.
-      const inserted = await runOnceForEvent(
+    const freeSlots = this.running ? Math.max(0, this.concurrency - this.inFlight.size - this.reservedSlots) : 0;
+    const startNow = inScope.slice(0, freeSlots);
+    const reserved = startNow.length;
+    this.reservedSlots += reserved;
+    try {
+      const firstAttempts = startNow.map(({ payload: job }): ClaimedTask => ({ request_id: job.requestId, job, attempts: 1, counts: null }));
+      const progress = this.outbox.insertStatement(
+        firstAttempts.map((task) => ({ contract: purgeProgressV1, ...this.progressEvent(task, { status: 'running', error: null, nextAttemptAt: null }) })),
+        { onlyIf: `(event.payload ->> 'requestId')::uuid IN (SELECT request_id FROM task WHERE status = 'running')` },
+      ).statement;
+      const parameters = [
+        JSON.stringify(
+          inScope.map(({ eventId, payload: job }, index) => ({
+            event_id: eventId,
+            request_id: job.requestId,
+            workspace_id: job.workspaceId,
+            job,
+            start_now: index < reserved,
+          })),
+        ),
+        this.leaseMs,
+      ];
+      // Without progress to write, the progress CTE has no events; its text stays the same, so the statement stays prepared.
+      const recorded = await runOnceForEvents<{ request_id: string; status: 'pending' | 'running' }>(
         this.options.dataSource.manager,
         this.schema,
         this.consumerGroupId,
-        eventId,
-        `INSERT INTO ${this.schema}.purge_tasks (request_id, workspace_id, job, status)
-         SELECT $1::uuid, $2::uuid, $3::jsonb, 'pending' WHERE EXISTS (SELECT 1 FROM inbox_claim)
-         ON CONFLICT (request_id) DO NOTHING RETURNING request_id`,
-        [job.requestId, job.workspaceId, JSON.stringify(job)],
+        inScope.map(({ eventId }) => eventId),
+        `, due AS (
+           SELECT * FROM jsonb_to_recordset($1::jsonb) AS due (event_id uuid, request_id uuid, workspace_id uuid, job jsonb, start_now boolean)
+            WHERE event_id IN (SELECT event_id FROM inbox_claim)),
+         task AS (
+           INSERT INTO ${this.schema}.purge_tasks (request_id, workspace_id, job, status, attempts, lease_until)
+           SELECT request_id, workspace_id, job, CASE WHEN start_now THEN 'running' ELSE 'pending' END, CASE WHEN start_now THEN 1 ELSE 0 END,
+                  CASE WHEN start_now THEN now() + make_interval(secs => $2::double precision / 1000) END
+             FROM due
+           ON CONFLICT (request_id) DO NOTHING RETURNING request_id, status),
+         progress AS (${shiftPlaceholders(progress.sql, parameters.length)})
+         SELECT request_id, status FROM task`,
+        [...parameters, ...progress.parameters],
       );
-      if (inserted.length === 1) {
-        this.logger.log(`request ${job.requestId}: purge task recorded for workspace ${job.workspaceId}`);
+      // No wake-up for the relay: the progress rides with the acknowledgement of a short purge, or with the next claim.
+      const started = new Set(recorded.filter((task) => task.status === 'running').map((task) => task.request_id));
+      const workspaces = new Map(inScope.map(({ payload: job }) => [job.requestId, job.workspaceId]));
+      for (const task of recorded) {
+        this.logger.log(`request ${task.request_id}: purge task recorded for workspace ${workspaces.get(task.request_id)}`);
+      }
+      if (recorded.some((task) => task.status === 'pending')) {
         this.tasksMayWait = true;
         this.wakePoll?.();
       }
-      return;
-    }
-
-    this.reservedSlots += 1;
-    try {
-      const task = await this.recordClaimedTask(eventId, job);
-      if (task) {
-        this.logger.log(`request ${job.requestId}: purge task recorded for workspace ${job.workspaceId}`);
-        this.startExecution(task);
+      for (const task of firstAttempts) {
+        if (started.has(task.request_id)) {
+          this.startExecution(task);
+        }
       }
     } finally {
-      this.reservedSlots -= 1;
+      this.reservedSlots -= reserved;
     }
-  }
-
-  /**
-   * Records the task as claimed by this process (first attempt, lease
-   * running) with its `running` progress and the inbox row, in one
-   * statement. Returns the task, or undefined for a redelivered event.
-   */
-  private async recordClaimedTask(eventId: string, job: PurgeJob): Promise<ClaimedTask | undefined> {
-    const task: ClaimedTask = { request_id: job.requestId, job, attempts: 1, counts: null };
-    const parameters = [job.requestId, job.workspaceId, JSON.stringify(job), this.leaseMs];
-    const progress = this.outbox.insertStatement(
-      [{ contract: purgeProgressV1, ...this.progressEvent(task, { status: 'running', error: null, nextAttemptAt: null }) }],
-      { onlyIf: 'EXISTS (SELECT 1 FROM task)' },
-    ).statement;
-    const inserted = await runOnceForEvent(
-      this.options.dataSource.manager,
-      this.schema,
-      this.consumerGroupId,
-      eventId,
-      `, task AS (
-         INSERT INTO ${this.schema}.purge_tasks (request_id, workspace_id, job, status, attempts, lease_until)
-         SELECT $1::uuid, $2::uuid, $3::jsonb, 'running', 1, now() + make_interval(secs => $4::double precision / 1000)
-          WHERE EXISTS (SELECT 1 FROM inbox_claim)
-         ON CONFLICT (request_id) DO NOTHING RETURNING request_id),
-       progress AS (${shiftPlaceholders(progress.sql, parameters.length)})
-       SELECT request_id FROM task`,
-      [...parameters, ...progress.parameters],
-    );
-    // No wake-up for the relay: the progress rides with the acknowledgement of a short purge, or with the next claim.
-    return inserted.length === 1 ? task : undefined;
   }
 
   /** Makes a failed task due again with a fresh attempt count, when an operator retries this area. */
