@@ -132,9 +132,10 @@ export class ProductAreaRunner {
   /**
    * Records work orders as tasks, with their inbox rows, in one statement.
    * As many as this process has free purge slots are recorded as claimed
-   * by it (first attempt, lease running) with their `running` progress, and
-   * start at once; the others wait as pending tasks for the worker. A
-   * redelivered `purge.due` finds its task stored already and is a no-op.
+   * by it (first attempt, lease running) with their `running` progress.
+   * Those start at once, and the others wait as pending tasks for the
+   * worker. A redelivered `purge.due` finds its task stored already and is
+   * a no-op.
    */
   private async recordTasks(envelopes: Array<EventEnvelope<PurgeJob>>): Promise<void> {
     const inScope = envelopes.filter(({ payload: job }) => {

@@ -38,17 +38,17 @@ function byAreaName(left: AreaRow, right: AreaRow): number {
   return left.area < right.area ? -1 : 1;
 }
 
-/** The advisory lock key of a request's purge, from an SQL expression of its id; every tracker statement about the request takes it. */
+/** Builds the SQL call that takes the advisory lock of a request's purge from an SQL expression of its id. Every tracker statement about the request takes it. */
 function purgeLock(requestId: string): string {
   return `pg_advisory_xact_lock(hashtext('purge:' || (${requestId})::text))`;
 }
 
 /**
- * The CTEs that open a tracker statement about the requests of `input`, a
- * CTE with `event_id` and `request_id`: their advisory locks, taken in the
- * order of their ids so that two statements never wait for each other,
- * then the inbox rows ($2 the consumer). `inbox_claim` holds the events
- * not handled before.
+ * Builds the CTEs that open a tracker statement about the requests of
+ * `input`, a CTE with `event_id` and `request_id`. They take the requests'
+ * advisory locks in the order of their ids, so two statements never wait
+ * for each other, and then insert the inbox rows ($2 is the consumer).
+ * `inbox_claim` contains the events not handled before.
  */
 function lockedInboxClaim(input: string): string {
   return `request_lock AS (SELECT ${purgeLock('request_id')} FROM (SELECT request_id FROM ${input} ORDER BY request_id) AS ordered),

@@ -134,7 +134,7 @@ const UPSERT_AREAS_ONCE_SQL = `INSERT INTO intake.request_areas (request_id, are
 /** Throws unless every request appears once: one statement cannot update a row twice, and the order of two events of one request would be lost. */
 function assertOneEventPerRequest(events: Array<{ requestId: string }>): void {
   if (new Set(events.map((event) => event.requestId)).size !== events.length) {
-    throw new Error('a batch of request events may hold one event per request only');
+    throw new Error('invalid batch: it contains two events of one request; pass the events of one request in separate calls, in order');
   }
 }
 

@@ -92,7 +92,7 @@ describe('request progress from batches of events', () => {
   it('refuses two events of one request in one call, so their order cannot be lost', async () => {
     const [request] = await dueRequests(1);
     const event = () => ({ eventId: randomUUID(), requestId: request, area: 'profiles', status: 'running' as const, attempts: 1 });
-    await expect(repository.upsertAreasOnce(CONSUMER, [event(), event()])).rejects.toThrow('one event per request');
+    await expect(repository.upsertAreasOnce(CONSUMER, [event(), event()])).rejects.toThrow('two events of one request');
     expect(await areasOf(request)).toEqual([]);
   });
 

@@ -56,10 +56,11 @@ export async function runOnceForEvent<T = unknown>(
 /**
  * `runOnceForEvent` for several events at once: one statement records every
  * event in the inbox and runs `statement` for the new ones. `inbox_claim`
- * holds the `event_id` of each event that `consumer` has not handled yet,
+ * contains the `event_id` of each event that `consumer` has not handled yet,
  * and every row the statement writes must depend on its event being there.
- * The event ids are the last parameter; the statement's own keep their
- * numbers. The statement is prepared, so its text must be fixed.
+ * The statement's own parameters keep their numbers, and the consumer and
+ * the event ids follow them. The statement is prepared, so its text must
+ * be fixed.
  */
 export async function runOnceForEvents<T = unknown>(
   manager: EntityManager,
