@@ -16,6 +16,11 @@ import { DeletionRequestRepository } from '../deletion-requests/deletion-request
 import { DeletionRequestsService } from '../deletion-requests/deletion-requests.service';
 import { WorkspaceContextCache } from '../directory/workspace-context.cache';
 
+/** The request, area and attempt an area's event is about. */
+function areaOf({ eventId, payload }: EventEnvelope<{ requestId: string; area: string; attempt: number }>) {
+  return { eventId, requestId: payload.requestId, area: payload.area, attempts: payload.attempt };
+}
+
 /**
  * Moves requests through their lifecycle from the events of the other
  * services: the end of grace, the start of the purge, each area's progress
@@ -48,30 +53,18 @@ export class RequestStatusHandler {
       .onBatch(purgeProgressV1, (events) =>
         this.repository.upsertAreasOnce(
           this.consumerName,
-          events.map(({ eventId, payload }) => ({
-            eventId,
-            requestId: payload.requestId,
-            area: payload.area,
-            status: payload.status === 'running' ? 'running' : 'pending',
-            attempts: payload.attempt,
-            error: payload.error,
-            nextAttemptAt: payload.nextAttemptAt,
+          events.map((event) => ({
+            ...areaOf(event),
+            status: event.payload.status === 'running' ? 'running' : 'pending',
+            error: event.payload.error,
+            nextAttemptAt: event.payload.nextAttemptAt,
           })),
         ),
       )
       .onBatch(purgeCompletedV1, (events) =>
         this.repository.upsertAreasOnce(
           this.consumerName,
-          events.map(({ eventId, payload }) => ({
-            eventId,
-            requestId: payload.requestId,
-            area: payload.area,
-            status: payload.status,
-            attempts: payload.attempt,
-            counts: payload.counts,
-            error: payload.error,
-            nextAttemptAt: null,
-          })),
+          events.map((event) => ({ ...areaOf(event), status: event.payload.status, counts: event.payload.counts, error: event.payload.error, nextAttemptAt: null })),
         ),
       )
       .onBatch(deletionCompletedV1, (events) => this.applyOutcomes(events));

@@ -22,45 +22,17 @@ export async function claimInboxEvent(
 }
 
 /**
- * Runs one data-modifying statement only for an event that `consumer` has
- * not handled yet, and records the event in the inbox by the same
- * statement: one round trip, atomic without an explicit transaction. The
- * statement must make every row it writes depend on
- * `EXISTS (SELECT 1 FROM inbox_claim)`, which is true only for a new event.
- * The statement may begin with further CTEs, written as `, name AS (...)`.
- * Its parameters keep their numbers, and the inbox's two follow them.
- * Returns the rows of the statement's RETURNING clause, if it has one.
- * The statement is prepared (`queryPrepared`), so its text must be fixed.
- */
-export async function runOnceForEvent<T = unknown>(
-  manager: EntityManager,
-  schemaName: string,
-  consumer: string,
-  eventId: string,
-  statement: string,
-  parameters: unknown[],
-): Promise<T[]> {
-  const schema = assertSchemaName(schemaName);
-  const consumerParameter = parameters.length + 1;
-  const { rows } = await queryPrepared<T>(
-    manager,
-    `WITH inbox_claim AS (
-       INSERT INTO ${schema}.inbox (consumer, event_id) VALUES ($${consumerParameter}, $${consumerParameter + 1})
-       ON CONFLICT DO NOTHING RETURNING 1)
-     ${statement}`,
-    [...parameters, consumer, eventId],
-  );
-  return rows;
-}
-
-/**
- * `runOnceForEvent` for several events at once: one statement records every
- * event in the inbox and runs `statement` for the new ones. `inbox_claim`
- * contains the `event_id` of each event that `consumer` has not handled yet,
- * and every row the statement writes must depend on its event being there.
- * The statement's own parameters keep their numbers, and the consumer and
- * the event ids follow them. The statement is prepared, so its text must
- * be fixed.
+ * Runs one data-modifying statement only for the events that `consumer`
+ * has not handled yet, and records the events in the inbox by the same
+ * statement: one round trip, atomic without an explicit transaction.
+ * `inbox_claim` contains the `event_id` of each new event, and every row
+ * the statement writes must depend on its event being there (for a single
+ * event, `EXISTS (SELECT 1 FROM inbox_claim)` is enough). The statement
+ * may begin with further CTEs, written as `, name AS (...)`. Its own
+ * parameters keep their numbers, and the consumer and the event ids follow
+ * them. Returns the rows of the statement's RETURNING clause, if it has
+ * one. The statement is prepared (`queryPrepared`), so its text must be
+ * fixed.
  */
 export async function runOnceForEvents<T = unknown>(
   manager: EntityManager,
