@@ -352,15 +352,18 @@ export class PurgeTrackerHandler {
       })),
       { onlyIf: `(event.payload ->> 'requestId')::uuid IN (SELECT request_id FROM finished)` },
     ).statement;
-    // Guarded by the status, so of two concurrent checks only one finishes a purge and publishes.
+    // Guarded by the status, so of two concurrent checks only one finishes a purge and publishes. The purges are
+    // locked in the order of their ids, so two finishing statements never wait for each other in a circle.
     const { rows } = await queryPrepared<{ request_id: string; status: string }>(
       this.dataSource.manager,
       `WITH outcome AS (
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS outcome (request_id uuid, status text)),
+       locked AS (
+         SELECT request_id FROM executor.purges WHERE request_id = ANY($2::uuid[]) ORDER BY request_id FOR NO KEY UPDATE),
        finished AS (
          UPDATE executor.purges p SET status = outcome.status, finished_at = now()
            FROM outcome
-          WHERE p.request_id = ANY($2::uuid[]) AND p.request_id = outcome.request_id AND p.status = 'purging'
+          WHERE p.request_id IN (SELECT request_id FROM locked) AND p.request_id = outcome.request_id AND p.status = 'purging'
             AND NOT EXISTS (SELECT 1 FROM executor.purge_areas a
                              WHERE a.request_id = p.request_id AND a.status NOT IN ('succeeded', 'failed', 'skipped'))
          RETURNING p.request_id, p.status),

@@ -115,12 +115,14 @@ export interface RequestFinishedEvent {
  * result, never back to a late interim state. Interim events carry no
  * counts, so an area keeps the counts it has until its final result.
  * The requests' ids come again as `$2`, so each request is found by its
- * index whatever the planner thinks of the JSON's size.
+ * index whatever the planner thinks of the JSON's size. Rows are written in
+ * the order of the request ids (see `LOCK_REQUESTS_IN_ORDER`).
  */
 const UPSERT_AREAS_ONCE_SQL = `INSERT INTO intake.request_areas (request_id, area, status, counts, attempts, error, next_attempt_at)
           SELECT event.request_id, event.area, event.status, COALESCE(event.counts, '{}'), COALESCE(event.attempts, 0), event.error, event.next_attempt_at
             FROM jsonb_to_recordset($1::jsonb) AS event (event_id uuid, request_id uuid, area text, status text, counts jsonb, attempts int, error jsonb, next_attempt_at timestamptz)
            WHERE event.event_id IN (SELECT event_id FROM inbox_claim) AND event.request_id = ANY($2::uuid[])
+           ORDER BY event.request_id
           ON CONFLICT (request_id, area) DO UPDATE SET
             status = EXCLUDED.status,
             counts = CASE WHEN EXCLUDED.status IN ('succeeded', 'failed', 'skipped') THEN EXCLUDED.counts ELSE intake.request_areas.counts END,
@@ -130,6 +132,16 @@ const UPSERT_AREAS_ONCE_SQL = `INSERT INTO intake.request_areas (request_id, are
             updated_at = now()
           WHERE intake.request_areas.status NOT IN ('succeeded', 'skipped')
             AND (intake.request_areas.status <> 'failed' OR EXCLUDED.status IN ('succeeded', 'failed'))`;
+
+/**
+ * A CTE that locks the requests `$2` for an update, in the order of their
+ * ids. Every statement that changes several requests, or the areas of
+ * several requests, takes its row locks in that order. Two such statements
+ * from different topics then never wait for each other in a circle, which
+ * PostgreSQL would end with a deadlock error.
+ */
+const LOCK_REQUESTS_IN_ORDER = `locked AS (
+         SELECT id FROM intake.deletion_requests WHERE id = ANY($2::uuid[]) ORDER BY id FOR NO KEY UPDATE)`;
 
 /** Throws unless every request appears once: one statement cannot update a row twice, and the order of two events of one request would be lost. */
 function assertOneEventPerRequest(events: Array<{ requestId: string }>): void {
@@ -238,11 +250,12 @@ export class DeletionRequestRepository {
       events.map((event) => event.eventId),
       `, event AS (
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS event (event_id uuid, request_id uuid, outcome text, completed_at timestamptz, receipt jsonb)),
+       ${LOCK_REQUESTS_IN_ORDER},
        finished AS (
          UPDATE intake.deletion_requests r
             SET status = event.outcome, completed_at = event.completed_at, receipt = event.receipt, updated_at = now()
            FROM event
-          WHERE r.id = ANY($2::uuid[]) AND r.id = event.request_id AND r.status IN ('due', 'purging')
+          WHERE r.id IN (SELECT id FROM locked) AND r.id = event.request_id AND r.status IN ('due', 'purging')
             AND event.event_id IN (SELECT event_id FROM inbox_claim)
           RETURNING r.id, event.outcome, event.receipt),
        audit AS (
@@ -297,12 +310,14 @@ export class DeletionRequestRepository {
       `, event AS (
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS event (event_id uuid, request_id uuid, areas jsonb)
           WHERE event_id IN (SELECT event_id FROM inbox_claim)),
+       ${LOCK_REQUESTS_IN_ORDER},
        purging AS (
          UPDATE intake.deletion_requests r SET status = 'purging', purging_at = now(), updated_at = now()
-           FROM event WHERE r.id = ANY($2::uuid[]) AND r.id = event.request_id AND r.status = 'due'),
+           FROM event WHERE r.id IN (SELECT id FROM locked) AND r.id = event.request_id AND r.status = 'due'),
        areas AS (
          INSERT INTO intake.request_areas (request_id, area, status)
          SELECT event.request_id, area.area, area.status FROM event, jsonb_to_recordset(event.areas) AS area (area text, status text)
+          ORDER BY event.request_id, area.area
          ON CONFLICT (request_id, area) DO UPDATE SET status = EXCLUDED.status, error = NULL, next_attempt_at = NULL, updated_at = now()
           WHERE intake.request_areas.status NOT IN ('succeeded', 'skipped', 'failed'))
        INSERT INTO intake.audit_events (request_id, actor, action, details)

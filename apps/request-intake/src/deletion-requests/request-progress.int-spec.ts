@@ -87,6 +87,11 @@ describe('request progress from batches of events', () => {
 
     await repository.upsertAreasOnce(CONSUMER, [{ eventId: randomUUID(), requestId: first, area: 'profiles', status: 'failed', attempts: 3, counts: { rows: 2 } }]);
     expect(await areasOf(first)).toEqual([{ area: 'profiles', status: 'failed', counts: { rows: 2 }, attempts: 3 }]);
+
+    // An operator's retry reopens the failed area, and its next running event keeps what the failed attempts removed.
+    await repository.reopenFailed(first);
+    await repository.upsertAreasOnce(CONSUMER, [{ eventId: randomUUID(), requestId: first, area: 'profiles', status: 'running', attempts: 1 }]);
+    expect(await areasOf(first)).toEqual([{ area: 'profiles', status: 'running', counts: { rows: 2 }, attempts: 1 }]);
   });
 
   it('refuses two events of one request in one call, so their order cannot be lost', async () => {
