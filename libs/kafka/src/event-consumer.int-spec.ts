@@ -103,7 +103,7 @@ describe('EventConsumer on Kafka', () => {
       consumer = undefined;
     });
 
-    it('gets the events of a fetched batch together, one per request, in each request\'s order', async () => {
+    it('batches one event per request, in order', async () => {
       const workspaceId = randomUUID();
       const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
       await publishAll(workspaceId, [[a, 1], [b, 1], [a, 2], [c, 1], [a, 3]]);
@@ -114,7 +114,7 @@ describe('EventConsumer on Kafka', () => {
       expect(calls).toEqual(['A1,B1,C1', 'A2', 'A3']);
     });
 
-    it('handles each event of a failed batch on its own, so only the bad one goes to the dead-letter topic', async () => {
+    it('retries a failed batch one event at a time', async () => {
       const workspaceId = randomUUID();
       const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
       await publishAll(workspaceId, [[a, 1], [b, 1], [c, 1], [a, 2]]);

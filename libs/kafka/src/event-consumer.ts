@@ -186,8 +186,8 @@ export class EventConsumer {
 
   /**
    * Handles one partition's batch and resolves the offsets of the handled
-   * prefix. The messages of one request form a lane, handled in order;
-   * lanes run side by side. When this group has batch handlers, the batch
+   * prefix. The messages of one request form a lane, handled in order,
+   * and lanes run side by side. When this group has batch handlers, the batch
    * goes in rounds instead: the first message of every lane, then the
    * second, and so on. The events of one type in a round go to their batch
    * handler together, so a round has at most one event per request.
@@ -315,7 +315,7 @@ export class EventConsumer {
     return { groups, singles };
   }
 
-  /** Hands the events to their batch handler once; false when it threw, so each is then handled on its own, with retries and dead letters. */
+  /** Hands the events to their batch handler once. Returns false when it threw, so each is then handled on its own, with retries and dead letters. */
   private async tryBatch(
     registered: RegisteredHandler,
     members: Array<{ envelope: EventEnvelope<unknown> }>,

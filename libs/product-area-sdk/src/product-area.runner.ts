@@ -170,7 +170,7 @@ export class ProductAreaRunner {
         ),
         this.leaseMs,
       ];
-      // Without progress to write, the progress CTE has no events; its text stays the same, so the statement stays prepared.
+      // Without progress to write, the progress CTE gets no events but keeps its text, so the statement stays prepared.
       const recorded = await runOnceForEvents<{ request_id: string; status: 'pending' | 'running' }>(
         this.options.dataSource.manager,
         this.schema,
@@ -190,19 +190,16 @@ export class ProductAreaRunner {
         [...parameters, ...progress.parameters],
       );
       // No wake-up for the relay: the progress rides with the acknowledgement of a short purge, or with the next claim.
-      const started = new Set(recorded.filter((task) => task.status === 'running').map((task) => task.request_id));
-      const workspaces = new Map(inScope.map(({ payload: job }) => [job.requestId, job.workspaceId]));
-      for (const task of recorded) {
-        this.logger.log(`request ${task.request_id}: purge task recorded for workspace ${workspaces.get(task.request_id)}`);
+      const statuses = new Map(recorded.map((task) => [task.request_id, task.status]));
+      for (const { payload: job } of inScope.filter(({ payload }) => statuses.has(payload.requestId))) {
+        this.logger.log(`request ${job.requestId}: purge task recorded for workspace ${job.workspaceId}`);
       }
-      if (recorded.some((task) => task.status === 'pending')) {
+      if ([...statuses.values()].includes('pending')) {
         this.tasksMayWait = true;
         this.wakePoll?.();
       }
-      for (const task of firstAttempts) {
-        if (started.has(task.request_id)) {
-          this.startExecution(task);
-        }
+      for (const task of firstAttempts.filter((first) => statuses.get(first.request_id) === 'running')) {
+        this.startExecution(task);
       }
     } finally {
       this.reservedSlots -= reserved;

@@ -47,7 +47,7 @@ function purgeLock(requestId: string): string {
  * Builds the CTEs that open a tracker statement about the requests of
  * `input`, a CTE with `event_id` and `request_id`. They take the requests'
  * advisory locks in the order of their ids, so two statements never wait
- * for each other, and then insert the inbox rows ($2 is the consumer).
+ * for each other in a circle, and then insert the inbox rows ($2 is the consumer).
  * `inbox_claim` contains the events not handled before.
  */
 function lockedInboxClaim(input: string): string {
@@ -273,7 +273,6 @@ export class PurgeTrackerHandler {
     }
     await this.finish(finishing);
     await this.finishIfAllAcknowledged(toCheck);
-    this.relay.wake();
   }
 
   /** Reopens a failed purge for an operator's retry: its failed areas wait for new acknowledgements. */
@@ -312,7 +311,6 @@ export class PurgeTrackerHandler {
         .filter((purge) => purge.status === 'purging' && purge.areas.every((area) => FINAL_AREA_STATUSES.has(area.status)))
         .map(({ areas, ...purge }) => ({ purge, areas })),
     );
-    this.relay.wake();
   }
 
   /**
@@ -377,6 +375,9 @@ export class PurgeTrackerHandler {
     );
     for (const row of rows) {
       this.logger.log(`request ${row.request_id}: purge ${row.status}`);
+    }
+    if (rows.length > 0) {
+      this.relay.wake();
     }
   }
 }

@@ -163,7 +163,7 @@ describe('purge tracker', () => {
     expect(await purgeStatus(purge.requestId)).toBe('failed');
   });
 
-  it('tracks purges that arrive together, each with its own receipt', async () => {
+  it('tracks a burst of purges', async () => {
     // One workspace, so each burst lands in one partition and reaches the tracker in one fetch.
     const workspaceId = randomUUID();
     const purges = Array.from({ length: 4 }, () => ({ requestId: randomUUID(), workspaceId }));

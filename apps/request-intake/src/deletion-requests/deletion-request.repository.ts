@@ -321,9 +321,7 @@ export class DeletionRequestRepository {
          ON CONFLICT (request_id, area) DO UPDATE SET status = EXCLUDED.status, error = NULL, next_attempt_at = NULL, updated_at = now()
           WHERE intake.request_areas.status NOT IN ('succeeded', 'skipped', 'failed'))
        INSERT INTO intake.audit_events (request_id, actor, action, details)
-       SELECT event.request_id, 'system:purge-executor', 'purge-started',
-              jsonb_build_object('areas', (SELECT COALESCE(jsonb_agg(area.value -> 'area' ORDER BY area.position), '[]')
-                                             FROM jsonb_array_elements(event.areas) WITH ORDINALITY AS area (value, position)))
+       SELECT event.request_id, 'system:purge-executor', 'purge-started', jsonb_build_object('areas', jsonb_path_query_array(event.areas, '$[*].area'))
          FROM event`,
       [
         JSON.stringify(events.map((event) => ({ event_id: event.eventId, request_id: event.requestId, areas: event.areas }))),

@@ -54,7 +54,7 @@ describe('request progress from batches of events', () => {
       [requestId],
     );
 
-  it('starts the purges of several requests in one call, each with its own areas', async () => {
+  it('starts several purges with their own areas', async () => {
     const [first, second] = await dueRequests(2);
     await repository.markPurgeStartedOnce(CONSUMER, [
       { eventId: randomUUID(), requestId: first, areas: [{ area: 'profiles', status: 'pending' }, { area: 'archive', status: 'pending' }] },
@@ -72,7 +72,7 @@ describe('request progress from batches of events', () => {
     expect(audit.map((row) => row.details.areas)).toEqual([['profiles', 'archive']]);
   });
 
-  it('applies each area event once, keeps counts until the final result, and never reopens a final area', async () => {
+  it('applies area events once and keeps final areas', async () => {
     const [first, second] = await dueRequests(2);
     const running = { eventId: randomUUID(), requestId: first, area: 'profiles', status: 'running' as const, attempts: 1 };
     const succeeded = { eventId: randomUUID(), requestId: second, area: 'profiles', status: 'succeeded' as const, attempts: 1, counts: { rows: 7 } };
@@ -94,14 +94,14 @@ describe('request progress from batches of events', () => {
     expect(await areasOf(first)).toEqual([{ area: 'profiles', status: 'running', counts: { rows: 2 }, attempts: 1 }]);
   });
 
-  it('refuses two events of one request in one call, so their order cannot be lost', async () => {
+  it('rejects two events of one request', async () => {
     const [request] = await dueRequests(1);
     const event = () => ({ eventId: randomUUID(), requestId: request, area: 'profiles', status: 'running' as const, attempts: 1 });
     await expect(repository.upsertAreasOnce(CONSUMER, [event(), event()])).rejects.toThrow('two events of one request');
     expect(await areasOf(request)).toEqual([]);
   });
 
-  it('records each outcome with its own receipt, once', async () => {
+  it('records each outcome with its receipt', async () => {
     const [first, second] = await dueRequests(2);
     const receipt = (rows: number) => [{ area: 'profiles', status: 'succeeded', counts: { rows }, error: null }];
     const completedAt = '2026-12-05T10:00:00.000Z';
@@ -110,7 +110,7 @@ describe('request progress from batches of events', () => {
       { eventId: randomUUID(), requestId: second, outcome: 'failed' as const, completedAt, receipt: receipt(4) },
     ];
     const waiting = await repository.markFinishedOnce(CONSUMER, outcomes);
-    // A duplicate changes nothing and still answers for its request.
+    // A duplicate changes nothing and still returns its request's row.
     const again = await repository.markFinishedOnce(CONSUMER, [{ ...outcomes[0], receipt: receipt(99) }]);
 
     expect(waiting.map((row) => row.accountDeletionWaiting)).toEqual([false, false]);

@@ -16,7 +16,7 @@ import { DeletionRequestRepository } from '../deletion-requests/deletion-request
 import { DeletionRequestsService } from '../deletion-requests/deletion-requests.service';
 import { WorkspaceContextCache } from '../directory/workspace-context.cache';
 
-/** The request, area and attempt an area's event is about. */
+/** Picks the event id, request, area and attempt of an area's event. */
 function areaOf({ eventId, payload }: EventEnvelope<{ requestId: string; area: string; attempt: number }>) {
   return { eventId, requestId: payload.requestId, area: payload.area, attempts: payload.attempt };
 }
